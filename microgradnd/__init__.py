@@ -1,0 +1,82 @@
+"""microgradnd: an n-dimensional autograd engine on NumPy, with computational graphs you can see.
+
+    import microgradnd as mg
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+
+The API mirrors PyTorch's (``import microgradnd as torch`` runs course-style PyTorch code).
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .tensor import Device, Tensor  # noqa: I001 - first: the ops modules import it
+from . import autograd, cuda, dtypes, ops
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, arange, as_tensor, bernoulli,
+                       empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
+                       multinomial, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       randperm, tensor, zeros, zeros_like)
+from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8,
+                     int16, int32, int64, long, set_default_dtype, short, uint8)
+from .ops import (T, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_tensors,
+                  broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat, concatenate, cos, cumsum,
+                  div, dot, elu, eq, equal, exp, expand, flatten, flip, floor, ge, gelu, gt, isclose,
+                  isfinite, isinf, isnan, le, leaky_relu, log, log_softmax, logical_and, logical_not,
+                  logical_or, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, mv, narrow,
+                  ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape, round,
+                  rsqrt, selu, sigmoid, sign, silu, sin, softmax, softplus, split, sqrt, square, squeeze,
+                  stack, std, sub, sum, t, tanh, transpose, unbind, unflatten, unsqueeze, var, view, where)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+
+device = Device
+subtract, multiply, divide, true_divide, negative, absolute = sub, mul, div, div, neg, abs
+
+
+def is_tensor(obj) -> bool:
+    """True for microgradnd Tensors (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x) -> int:
+    return x.numel()
+
+
+def detach(x):
+    return x.detach()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, sci_mode=None):
+    """Printing options, forwarded to NumPy (``torch.set_printoptions``)."""
+    import numpy as _np
+
+    kwargs = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                                     linewidth=linewidth).items() if v is not None}
+    if sci_mode is not None:
+        kwargs["suppress"] = not sci_mode
+    _np.set_printoptions(**kwargs)
+
+
+def __getattr__(name):
+    # the upper layers load on first use so `import microgradnd` stays fast
+    import importlib
+
+    lazy = {
+        "nn": ".nn", "optim": ".optim", "utils": ".utils", "datasets": ".datasets", "metrics": ".metrics",
+        "viz": ".viz", "testing": ".testing", "serialization": ".serialization",
+    }
+    if name in lazy:
+        module = importlib.import_module(lazy[name], __name__)
+        globals()[name] = module
+        return module
+    if name in ("save", "load"):
+        from . import serialization
+
+        return getattr(serialization, name)
+    if name in ("draw_graph", "explain"):
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'microgradnd' has no attribute {name!r}")

@@ -1,0 +1,228 @@
+"""How an operation is recorded: ``Function`` (custom ops, PyTorch's API), ``Op`` (primitives on arrays)
+and ``Node`` (one application of either: the ``grad_fn`` of its output and the ``ctx`` of its backward).
+
+A primitive is a subclass of ``Op`` with two static methods side by side::
+
+    class Mul(Op):
+        @staticmethod
+        def forward(ctx, a, b):          # NumPy arrays (or Python scalars) in, an array out
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):         # grad is a Tensor; use ctx.inputs / ctx.output (Tensors)
+            a, b = ctx.inputs
+            return grad * b, grad * a    # one gradient per positional input, None where not needed
+
+Because ``backward`` is written with Tensor ops, running it with grad mode on (``create_graph=True``)
+records the graph of the derivative itself: higher derivatives need no second mechanism. Gradients
+are returned in the *broadcast* shape; the engine sums them back to each input's shape and dtype
+(``unbroadcast_to``), so broadcasting is handled in exactly one place.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import grad_mode
+
+_state = grad_mode._state
+
+
+class Node:
+    """One recorded op application. It is ``tensor.grad_fn`` and the ``ctx`` passed to forward/backward.
+
+    Structural fields (kept after backward so a graph can still be drawn): ``fn`` (the op class),
+    ``inputs`` (the positional arguments in operand order, Tensors or constants), ``kwargs``.
+    ``save_for_backward`` holds what backward needs beyond that; it is released after backward
+    unless ``retain_graph=True``.
+    """
+
+    __slots__ = (
+        "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions",
+        "_released", "_hooks", "_retained", "seq", "__dict__", "__weakref__",
+    )
+    _counter = 0
+
+    def __init__(self, fn, inputs, kwargs):
+        self.fn = fn
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.output = None  # set by the engine while backward runs (never kept: it would make a cycle)
+        self._saved = None
+        self._versions = None
+        self._released = False
+        self._hooks = None
+        self._retained = None
+        Node._counter += 1
+        self.seq = Node._counter
+
+    # -- PyTorch's ctx API ------------------------------------------------------------------------
+    def save_for_backward(self, *items):
+        """Keep arrays or tensors for backward (``ctx.save_for_backward``); released after backward."""
+        self._saved = items
+        from ..tensor import Tensor
+
+        self._versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in items)
+
+    @property
+    def saved_tensors(self):
+        """What ``save_for_backward`` kept; raises if a backward already released it or a tensor was modified in place."""
+        if self._saved is None and self._released:
+            raise RuntimeError(_SECOND_BACKWARD)
+        saved = self._saved or ()
+        if self._versions is not None:
+            for i, (item, v) in enumerate(zip(saved, self._versions)):
+                if v is not None and item._vc[0] != v:
+                    raise RuntimeError(_modified_message(self.name(), i, item, v))
+        return saved
+
+    saved_values = saved_tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Accepted for PyTorch compatibility; outputs of a Function are differentiable here."""
+
+    def set_materialize_grads(self, value: bool):
+        """Accepted for PyTorch compatibility; upstream gradients are always materialised here."""
+
+    # -- introspection ----------------------------------------------------------------------------
+    def name(self) -> str:
+        """``MulBackward``-style name, as PyTorch's ``grad_fn.name()``."""
+        return self.fn.__name__ + "Backward"
+
+    @property
+    def next_functions(self):
+        """``((node_or_None, 0), ...)`` per input, like PyTorch's (leaves show as ``None`` here)."""
+        from ..tensor import Tensor
+
+        return tuple((x.grad_fn, 0) if isinstance(x, Tensor) else (None, 0) for x in self.inputs)
+
+    def register_hook(self, fn):
+        """Hook called with the gradient of this node's output before its backward runs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def __repr__(self):
+        return f"<{self.name()} object>"
+
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+def _modified_message(op, index, tensor, expected):
+    return (
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {op} needs input {index} (shape {tuple(tensor.shape)}, dtype {tensor.dtype}) at "
+        f"version {expected}, but it is now at version {tensor._vc[0]}. Compute on a copy "
+        f"(.clone()) instead of modifying it in place, or do the in-place change after backward()."
+    )
+
+
+class _RemovableHandle:
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        """Unregister the hook (idempotent)."""
+        try:
+            self._hooks.remove(self._fn)
+        except ValueError:
+            pass
+
+
+class Function:
+    """Base for custom differentiable operations, with PyTorch's API.
+
+    Subclass it with ``forward(ctx, *args)`` (runs on Tensors, with grad recording off) and
+    ``backward(ctx, *grad_outputs)`` (returns one gradient per forward argument, ``None`` for those that
+    need none), then call ``MyFn.apply(*args)``. Check it with ``mg.autograd.gradcheck``.
+    """
+
+    # Primitive ops (``Op``) compute on NumPy arrays; custom Functions compute on Tensors.
+    array_level = False
+    # Which forward values backward reads; an in-place change of them before backward raises.
+    saves_inputs = True
+    saves_output = False
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward and, when any input requires grad and grad mode is on, record a ``Node``."""
+        from ..tensor import Tensor
+
+        record = False
+        if _state.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    record = True
+                    break
+        ctx = Node(cls, args, kwargs)
+        if cls.array_level:
+            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            out = cls.forward(ctx, *arrays, **kwargs)
+            if not isinstance(out, np.ndarray):
+                out = np.asarray(out)
+            result = Tensor._make(out, ctx if record else None)
+        else:
+            previous = _state.enabled
+            _state.enabled = False
+            try:
+                result = cls.forward(ctx, *args, **kwargs)
+            finally:
+                _state.enabled = previous
+            if isinstance(result, tuple):
+                raise TypeError(
+                    f"{cls.__name__}.forward returned a tuple; microgradnd's custom Functions support a "
+                    f"single Tensor output (combine outputs with mg.cat, or write one Function per output)"
+                )
+            if not isinstance(result, Tensor):
+                result = Tensor(np.asarray(result))
+            if record:
+                result = Tensor._make(result.data, ctx)
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            if cls.saves_inputs:
+                ctx._versions_inputs = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in args)
+            if cls.saves_output:
+                ctx._output_version = (result._vc, result._vc[0])
+        return result
+
+
+class Op(Function):
+    """Base for primitive ops: ``forward`` on NumPy arrays, ``backward`` with Tensor ops (see module doc)."""
+
+    array_level = True
+
+    # Domain metadata used by the generated gradient tests (see microgradnd.ops.registry).
+
+
+def check_versions(node: Node):
+    """Raise when an input or output that ``node``'s backward reads was modified in place since forward."""
+    from ..tensor import Tensor
+
+    versions = node.__dict__.get("_versions_inputs")
+    if versions is not None:
+        for i, (x, v) in enumerate(zip(node.inputs, versions)):
+            if v is not None and isinstance(x, Tensor) and x._vc[0] != v:
+                raise RuntimeError(_modified_message(node.name(), i, x, v))
+    out_version = node.__dict__.get("_output_version")
+    if out_version is not None and out_version[0][0] != out_version[1]:
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: the output of {node.name()} is at version {out_version[0][0]}; expected version "
+            f"{out_version[1]}. Modify a .clone() instead, or do it after backward()."
+        )

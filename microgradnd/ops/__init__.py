@@ -1,0 +1,167 @@
+"""Primitive ops, grouped by kind. Each op's forward and backward live together in one module:
+
+- ``elementwise``: add sub mul div neg pow exp log sqrt abs sin cos maximum minimum clamp where cast
+- ``activation``: sigmoid tanh relu leaky_relu elu softplus gelu (+ composites silu selu ...)
+- ``reduce``: sum prod amax/amin max/min(dim) logsumexp softmax log_softmax (+ mean var std)
+- ``shape``: reshape permute expand cat getitem index_put pad flip (+ view squeeze stack split ...)
+- ``linalg``: matmul
+- ``conv``: im2col-based convolution and pooling (used by ``nn``)
+
+``install_tensor_methods`` attaches the operators and methods to ``Tensor``: they are the same
+functions, so there is exactly one implementation of each op.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activation, elementwise, linalg, reduce, shape
+from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
+                         sigmoid, silu, softplus, step, tanh)
+from .elementwise import (abs, add, cast, ceil, clamp, clip, clone, cos, div, exp, floor, log, maximum,
+                          minimum, mul, neg, pow, reciprocal, round, rsqrt, sign, sin, sqrt, square, sub,
+                          where)
+from .linalg import bmm, dot, matmul, mm, mv, outer
+from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
+                     min, norm, prod, softmax, std, sum, values_indices, var)
+from .registry import OPS
+from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
+                    expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad,
+                    permute, repeat, reshape, split, squeeze, stack, t, transpose, unbind, unflatten,
+                    unsqueeze, unwrap_index, view)
+from .util import Tensor, constant
+
+
+def _comparison(ufunc, name):
+    def compare(a, b):
+        av = a.data if isinstance(a, Tensor) else a
+        bv = b.data if isinstance(b, Tensor) else np.asarray(b) if isinstance(b, (list, tuple)) else b
+        try:
+            return Tensor._make(np.asarray(ufunc(av, bv)), None)
+        except ValueError:
+            raise RuntimeError(
+                f"{name}: shapes {tuple(np.shape(av))} and {tuple(np.shape(bv))} are not broadcastable"
+            ) from None
+
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise ``{name}`` -> bool tensor, no gradient (``torch.{name}``)."
+    return compare
+
+
+eq = _comparison(np.equal, "eq")
+ne = _comparison(np.not_equal, "ne")
+lt = _comparison(np.less, "lt")
+le = _comparison(np.less_equal, "le")
+gt = _comparison(np.greater, "gt")
+ge = _comparison(np.greater_equal, "ge")
+logical_and = _comparison(np.logical_and, "logical_and")
+logical_or = _comparison(np.logical_or, "logical_or")
+logical_xor = _comparison(np.logical_xor, "logical_xor")
+
+
+def logical_not(x):
+    """Elementwise not -> bool tensor (``torch.logical_not``)."""
+    return Tensor._make(np.logical_not(x.data if isinstance(x, Tensor) else x), None)
+
+
+def isnan(x):
+    return Tensor._make(np.isnan(x.data), None)
+
+
+def isinf(x):
+    return Tensor._make(np.isinf(x.data), None)
+
+
+def isfinite(x):
+    return Tensor._make(np.isfinite(x.data), None)
+
+
+def equal(a, b):
+    """True when shapes and all values are equal (``torch.equal``)."""
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``torch.allclose``."""
+    return bool(np.allclose(_raw(a), _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``torch.isclose`` -> bool tensor."""
+    return Tensor._make(np.isclose(_raw(a), _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan), None)
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _floordiv(a, b):
+    return elementwise.div(a, b, rounding_mode="floor")
+
+
+def _mod(a, b):
+    av, bv = _raw(a), _raw(b)
+    with np.errstate(all="ignore"):
+        return Tensor._make(np.asarray(np.mod(av, bv)), None)
+
+
+def _and(a, b):
+    return Tensor._make(np.asarray(np.bitwise_and(_raw(a), _raw(b))), None)
+
+
+def _or(a, b):
+    return Tensor._make(np.asarray(np.bitwise_or(_raw(a), _raw(b))), None)
+
+
+def _xor(a, b):
+    return Tensor._make(np.asarray(np.bitwise_xor(_raw(a), _raw(b))), None)
+
+
+def _invert(a):
+    return Tensor._make(np.asarray(np.invert(a.data)), None)
+
+
+def _swap(fn):
+    def reflected(a, b):
+        return fn(b, a)
+
+    return reflected
+
+
+def install_tensor_methods(cls):
+    """Attach operators and methods to ``Tensor``; each is one of the functions above."""
+    methods = {
+        "__add__": add, "__radd__": _swap(add), "__sub__": sub, "__rsub__": _swap(sub),
+        "__mul__": mul, "__rmul__": _swap(mul), "__truediv__": div, "__rtruediv__": _swap(div),
+        "__pow__": pow, "__rpow__": _swap(pow), "__matmul__": matmul, "__rmatmul__": _swap(matmul),
+        "__neg__": neg, "__pos__": lambda x: x, "__abs__": abs, "__getitem__": getitem,
+        "__floordiv__": _floordiv, "__rfloordiv__": _swap(_floordiv), "__mod__": _mod,
+        "__rmod__": _swap(_mod), "__and__": _and, "__or__": _or, "__xor__": _xor, "__invert__": _invert,
+        "__rand__": _swap(_and), "__ror__": _swap(_or),
+        "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+        "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+        "divide": div, "true_divide": div, "neg": neg, "negative": neg, "pow": pow, "matmul": matmul,
+        "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer,
+        "exp": exp, "log": log, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs, "absolute": abs, "sin": sin,
+        "cos": cos, "square": square, "reciprocal": reciprocal, "sign": sign, "floor": floor,
+        "ceil": ceil, "round": round,
+        "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "clip": clip,
+        "maximum": maximum, "minimum": minimum, "where": lambda self, cond, other: where(cond, self, other),
+        "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,
+        "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
+        "softmax": softmax, "log_softmax": log_softmax, "norm": norm, "all": all, "any": any,
+        "cumsum": cumsum,
+        "reshape": reshape, "view": view, "flatten": flatten, "unflatten": unflatten,
+        "permute": permute, "transpose": transpose, "t": t, "squeeze": squeeze, "unsqueeze": unsqueeze,
+        "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "split": split,
+        "chunk": chunk, "unbind": unbind, "narrow": narrow, "flip": flip, "repeat": repeat,
+        "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
+        "allclose": allclose, "isclose": isclose, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+        "logical_not": logical_not, "logical_and": logical_and, "logical_or": logical_or,
+    }
+    for name, fn in methods.items():
+        setattr(cls, name, fn)
+    cls.view_as = lambda self, other: reshape(self, other.shape)
+    cls.reshape_as = cls.view_as
+    cls.T = property(T)
+    cls.mT = property(mT)
+    cls.__hash__ = lambda self: id(self)

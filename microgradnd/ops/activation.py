@@ -1,0 +1,262 @@
+"""Activation functions: forward on arrays (numerically stable), backward with Tensor ops."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..dtypes import get_default_dtype
+from .elementwise import exp, where
+from .registry import register
+from .util import Tensor, as_operand, mask_tensor
+
+
+def _stable_sigmoid(x):
+    # exp of a non-positive number never overflows: use e^x/(1+e^x) for x < 0 and 1/(1+e^-x) otherwise
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+@register("sigmoid", arity=1, smooth=True, domain=(-4.0, 4.0))
+class Sigmoid(Op):
+    """σ(x) = 1 / (1 + e⁻ˣ);  dσ/dx = σ(1 - σ)"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return _stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * y * (1.0 - y)
+
+
+@register("tanh", arity=1, smooth=True)
+class Tanh(Op):
+    """tanh(x);  d/dx = 1 - tanh²"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.tanh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * (1.0 - y * y)
+
+
+@register("relu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),))
+class Relu(Op):
+    """max(0, x);  d/dx = 1 where x > 0 else 0"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * mask_tensor(ctx.output.data > 0, grad)
+
+
+@register("leaky_relu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),), kwargs={"negative_slope": 0.1})
+class LeakyRelu(Op):
+    """x if x > 0 else negative_slope·x;  d/dx = 1 or negative_slope"""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        slope = ctx.kwargs.get("negative_slope", 0.01)
+        return grad * mask_tensor(np.where(x.data > 0, 1.0, slope), grad)
+
+
+@register("elu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),), kwargs={"alpha": 1.0})
+class Elu(Op):
+    """x if x > 0 else alpha·(eˣ - 1);  d/dx = 1 or alpha·eˣ"""
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        with np.errstate(all="ignore"):
+            return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        alpha = ctx.kwargs.get("alpha", 1.0)
+        positive = mask_tensor(x.data > 0, grad)
+        return grad * (positive + (1.0 - positive) * alpha * exp(where(x.data > 0, 0.0, x)))
+
+
+@register("softplus", arity=1, smooth=True, kwargs={"beta": 1.0, "threshold": 20.0})
+class Softplus(Op):
+    """(1/β)·ln(1 + e^(βx)), linear above ``threshold`` like PyTorch;  d/dx = σ(βx)"""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        bx = x * beta
+        # log1p(e^-|bx|) + max(bx, 0) never overflows
+        soft = (np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0)) / beta
+        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        beta = ctx.kwargs.get("beta", 1.0)
+        threshold = ctx.kwargs.get("threshold", 20.0)
+        s = sigmoid(x * beta)
+        return where(x.data * beta > threshold, grad, grad * s)
+
+
+def _erf(x):
+    """Elementwise erf to double precision (math.erf through a ufunc: NumPy has no erf of its own)."""
+    return _erf_ufunc(x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+
+
+@register("gelu", arity=1, smooth=True, kwargs={"approximate": "none"})
+class Gelu(Op):
+    """x·Φ(x) (exact, erf) or the tanh approximation;  d/dx = Φ(x) + x·φ(x)"""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        if approximate == "tanh":
+            inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)
+            return (0.5 * x * (1.0 + np.tanh(inner))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        if ctx.kwargs.get("approximate", "none") == "tanh":
+            k = math.sqrt(2.0 / math.pi)
+            t = tanh((x + x * x * x * 0.044715) * k)
+            dinner = (x * x * (3 * 0.044715) + 1.0) * k
+            return grad * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * dinner)
+        cdf = gelu_cdf(x)
+        pdf = exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+        return grad * (cdf + x * pdf)
+
+
+@register("gelu_cdf", arity=1, smooth=True)
+class NormalCdf(Op):
+    """Φ(x) = ½(1 + erf(x/√2)), the standard normal CDF;  d/dx = φ(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return (0.5 * (1.0 + _erf(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+
+
+def _float_input(x, name):
+    x = as_operand(x, name)
+    if not isinstance(x, Tensor):
+        x = Tensor._make(np.asarray(x), None)
+    if x.data.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    return x
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1+e⁻ˣ), stable for large |x| (``torch.sigmoid``)."""
+    return Sigmoid.apply(_float_input(x, "sigmoid"))
+
+
+def tanh(x):
+    """Hyperbolic tangent (``torch.tanh``)."""
+    return Tanh.apply(_float_input(x, "tanh"))
+
+
+def relu(x):
+    """max(0, x) (``torch.relu``)."""
+    return Relu.apply(as_operand(x, "relu"))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x if x > 0 else negative_slope·x (``F.leaky_relu``)."""
+    return LeakyRelu.apply(_float_input(x, "leaky_relu"), negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """x if x > 0 else alpha·(eˣ-1) (``F.elu``)."""
+    return Elu.apply(_float_input(x, "elu"), alpha=alpha)
+
+
+def selu(x):
+    """scale·elu(x, alpha) with PyTorch's constants (``F.selu``)."""
+    return elu(x, alpha=1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+
+
+def celu(x, alpha=1.0):
+    """max(0,x) + min(0, alpha·(e^(x/alpha)-1)) (``F.celu``)."""
+    return elu(x / alpha, alpha=1.0) * alpha if alpha != 1.0 else elu(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """(1/β)·ln(1+e^(βx)), linear where βx > threshold (``F.softplus``)."""
+    return Softplus.apply(_float_input(x, "softplus"), beta=beta, threshold=threshold)
+
+
+def silu(x):
+    """x·σ(x), a.k.a. swish (``F.silu``)."""
+    x = _float_input(x, "silu")
+    return x * sigmoid(x)
+
+
+def gelu(x, approximate="none"):
+    """x·Φ(x) with exact erf, or ``approximate='tanh'`` (``F.gelu``)."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(_float_input(x, "gelu"), approximate=approximate)
+
+
+def gelu_cdf(x):
+    """Φ(x), the standard normal CDF (used by gelu's backward so that it can be differentiated again)."""
+    return NormalCdf.apply(_float_input(x, "gelu_cdf"))
+
+
+def mish(x):
+    """x·tanh(softplus(x)) (``F.mish``)."""
+    return x * tanh(softplus(x))
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """clamp(x, min_val, max_val) (``F.hardtanh``)."""
+    from .elementwise import clamp
+
+    return clamp(x, min_val, max_val)
+
+
+def relu6(x):
+    """min(max(0, x), 6) (``F.relu6``)."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def logsigmoid(x):
+    """ln σ(x) = -softplus(-x), stable (``F.logsigmoid``)."""
+    return -softplus(-_float_input(x, "logsigmoid"))
+
+
+def step(x):
+    """Heaviside step: 1 where x > 0 else 0 (the perceptron's activation; no gradient)."""
+    x = as_operand(x, "step")
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return Tensor._make((data > 0).astype(data.dtype if data.dtype.kind == "f" else get_default_dtype()), None)

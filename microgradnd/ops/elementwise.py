@@ -1,0 +1,530 @@
+"""Elementwise arithmetic and math: forward on arrays, backward with Tensor ops, side by side.
+
+Binary ops broadcast like NumPy; each backward returns gradients in the broadcast shape and the
+engine sums them back to each input's shape (``unbroadcast_to``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..dtypes import get_default_dtype, result_type
+from .registry import register
+from .util import Tensor, as_operand, constant, mask_tensor
+
+# ---------------------------------------------------------------------------------------------------
+# arithmetic
+
+
+@register("add", arity=2, smooth=True)
+class Add(Op):
+    """out = a + b"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+@register("sub", arity=2, smooth=True)
+class Sub(Op):
+    """out = a - b"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+@register("mul", arity=2, smooth=True)
+class Mul(Op):
+    """out = a * b;  d/da = b, d/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+@register("div", arity=2, smooth=True, domain=(-3.0, 3.0), avoid=((1, 0.0, 0.3),))
+class Div(Op):
+    """out = a / b;  d/da = 1/b, d/db = -a/b²"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):
+            return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad / b if need_a else None
+        gb = -grad * a / (b * b) if need_b else None
+        return ga, gb
+
+
+@register("neg", arity=1, smooth=True)
+class Neg(Op):
+    """out = -a"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+@register("pow", arity=2, smooth=True, domain=(0.2, 2.0))
+class Pow(Op):
+    """out = a ** b;  d/da = b·a^(b-1), d/db = a^b·ln a (0 where a == 0, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):
+            return np.power(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, Tensor):
+                ga = grad * b * a ** (b - 1)
+                # PyTorch: the derivative wrt the base is 0 where the exponent is 0 (even at a == 0)
+                ga = where(constant(np.asarray(b.data) == 0), 0.0, ga)
+            elif b == 0:
+                ga = grad * 0.0
+            else:
+                ga = grad * b * a ** (b - 1)
+        if need_b:
+            out = ctx.output if ctx.output is not None else a ** b
+            a_data = np.asarray(a.data if isinstance(a, Tensor) else a)
+            safe_log = log(where(constant(a_data == 0), 1.0, a)) if isinstance(a, Tensor) else \
+                constant(_log_or_zero(a_data))
+            gb = where(constant((a_data == 0) & (np.asarray(b.data) >= 0)), 0.0, grad * out * safe_log)
+        return ga, gb
+
+
+def _log_or_zero(a):
+    with np.errstate(all="ignore"):
+        return np.where(a == 0, 0.0, np.log(np.where(a == 0, 1.0, a)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# unary math
+
+
+@register("exp", arity=1, smooth=True, domain=(-3.0, 3.0))
+class Exp(Op):
+    """out = eˣ;  d/dx = out"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(all="ignore"):
+            return np.exp(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output
+
+
+@register("log", arity=1, smooth=True, domain=(0.1, 5.0))
+class Log(Op):
+    """out = ln x;  d/dx = 1/x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(all="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad / x
+
+
+@register("sqrt", arity=1, smooth=True, domain=(0.1, 5.0))
+class Sqrt(Op):
+    """out = √x;  d/dx = 1 / (2·out)"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(all="ignore"):
+            return np.sqrt(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.output * 2.0)
+
+
+@register("abs", arity=1, smooth=False, avoid=((0, 0.0, 0.05),))
+class Abs(Op):
+    """out = |x|;  d/dx = sign(x) (0 at 0, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * constant(np.sign(x.data))
+
+
+@register("sin", arity=1, smooth=True)
+class Sin(Op):
+    """out = sin x;  d/dx = cos x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * cos(x)
+
+
+@register("cos", arity=1, smooth=True)
+class Cos(Op):
+    """out = cos x;  d/dx = -sin x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return -grad * sin(x)
+
+
+@register("maximum", arity=2, smooth=False, distinct=True)
+class Maximum(Op):
+    """out = max(a, b) elementwise; the gradient goes to the larger input (split evenly on ties, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        av, bv = np.asarray(a.data if isinstance(a, Tensor) else a), np.asarray(b.data if isinstance(b, Tensor) else b)
+        wa = (av > bv) + 0.5 * (av == bv)
+        return grad * mask_tensor(wa, grad), grad * mask_tensor(1.0 - wa, grad)
+
+
+@register("minimum", arity=2, smooth=False, distinct=True)
+class Minimum(Op):
+    """out = min(a, b) elementwise; the gradient goes to the smaller input (split evenly on ties)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        av, bv = np.asarray(a.data if isinstance(a, Tensor) else a), np.asarray(b.data if isinstance(b, Tensor) else b)
+        wa = (av < bv) + 0.5 * (av == bv)
+        return grad * mask_tensor(wa, grad), grad * mask_tensor(1.0 - wa, grad)
+
+
+@register("clamp", arity=1, smooth=False, kwargs={"min": -0.5, "max": 0.5}, avoid=((0, -0.5, 0.05), (0, 0.5, 0.05)))
+class Clamp(Op):
+    """out = min(max(x, min), max);  d/dx = 1 inside [min, max] (bounds included, as PyTorch), else 0"""
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        lo = min.data if isinstance(min, Tensor) else min
+        hi = max.data if isinstance(max, Tensor) else max
+        if lo is None and hi is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return np.asarray(out, dtype=x.dtype) if out is x else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        lo, hi = ctx.kwargs.get("min"), ctx.kwargs.get("max")
+        keep = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            keep &= x.data >= (lo.data if isinstance(lo, Tensor) else lo)
+        if hi is not None:
+            keep &= x.data <= (hi.data if isinstance(hi, Tensor) else hi)
+        return grad * mask_tensor(keep, grad)
+
+
+@register("where", arity=2, smooth=True, kwargs_from_shapes="condition")
+class Where(Op):
+    """out = a where condition else b;  the gradient is routed by the same condition"""
+
+    @staticmethod
+    def forward(ctx, a, b, condition=None):
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond = ctx.kwargs["condition"]
+        need_a, need_b = ctx.needs_input_grad
+        zero = constant(np.zeros((), dtype=grad.dtype))
+        ga = where(constant(cond), grad, zero) if need_a else None
+        gb = where(constant(cond), zero, grad) if need_b else None
+        return ga, gb
+
+
+class Cast(Op):
+    """out = x converted to ``dtype``; the gradient is converted back to x's dtype"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, dtype=None):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad.to(x.dtype) if x.dtype.kind == "f" else None
+
+
+class Clone(Op):
+    """out = copy of x;  d/dx = 1"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# ---------------------------------------------------------------------------------------------------
+# public functions (the doors: Tensor methods and mg.* call these)
+
+
+def _binary(op, a, b, name):
+    """Apply a binary op after PyTorch's type promotion (weak Python scalars, 0-d tensors)."""
+    if type(a) is Tensor and type(b) is Tensor:
+        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+            dtype = result_type(a, b)
+            a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
+        return op.apply(a, b)
+    a, b = as_operand(a, name), as_operand(b, name)
+    dtype = result_type(a, b)
+    return op.apply(_cast_operand(a, dtype), _cast_operand(b, dtype))
+
+
+def _cast_operand(x, dtype):
+    if isinstance(x, Tensor):
+        return x if x.data.dtype == dtype else x.to(dtype)
+    if dtype.kind == "f" or isinstance(x, (bool, np.bool_)) or dtype.kind == "b":
+        return np.asarray(x, dtype=dtype) if not isinstance(x, (int, float, bool)) else dtype.type(x)
+    return dtype.type(x)
+
+
+def add(a, b, alpha=1):
+    """a + alpha·b (``torch.add``)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Add, a, b, "add")
+
+
+def sub(a, b, alpha=1):
+    """a - alpha·b (``torch.sub``)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Sub, a, b, "sub")
+
+
+def mul(a, b):
+    """a · b elementwise with broadcasting (``torch.mul``)."""
+    return _binary(Mul, a, b, "mul")
+
+
+def div(a, b, rounding_mode=None):
+    """a / b true division (``torch.div``); integer inputs give the default float dtype."""
+    if rounding_mode is not None:
+        av, bv = _raw(a), _raw(b)
+        with np.errstate(all="ignore"):
+            q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        dtype = result_type(as_operand(a, "div"), as_operand(b, "div"))
+        return Tensor._make(np.asarray(q).astype(dtype), None)
+    a, b = as_operand(a, "div"), as_operand(b, "div")
+    dtype = result_type(a, b)
+    if dtype.kind != "f":
+        dtype = get_default_dtype()
+    return Div.apply(_cast_operand(a, dtype), _cast_operand(b, dtype))
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def neg(x):
+    """-x (``torch.neg``)."""
+    return Neg.apply(as_operand(x, "neg"))
+
+
+def pow(a, b):  # noqa: A001 - torch.pow
+    """a ** b with a Tensor or a number on either side (``torch.pow``)."""
+    a, b = as_operand(a, "pow"), as_operand(b, "pow")
+    dtype = result_type(a, b)
+    if not isinstance(a, Tensor):
+        a = Tensor._make(np.asarray(a, dtype=dtype), None)
+    a = _cast_operand(a, dtype)
+    if isinstance(b, Tensor):
+        b = _cast_operand(b, dtype)
+    elif dtype.kind in "iu" and isinstance(b, (int, np.integer)) and b < 0:
+        raise RuntimeError("pow: integers to negative integer powers are not allowed; use a float tensor")
+    return Pow.apply(a, b)
+
+
+def _unary(op, name):
+    def fn(x):
+        x = as_operand(x, name)
+        if not isinstance(x, Tensor):
+            x = Tensor._make(np.asarray(x), None)
+        if x.data.dtype.kind != "f":
+            x = x.to(get_default_dtype())
+        return op.apply(x)
+
+    fn.__name__ = name
+    fn.__doc__ = f"{op.__doc__} (``torch.{name}``)."
+    return fn
+
+
+exp = _unary(Exp, "exp")
+log = _unary(Log, "log")
+sqrt = _unary(Sqrt, "sqrt")
+sin = _unary(Sin, "sin")
+cos = _unary(Cos, "cos")
+
+
+def abs(x):  # noqa: A001 - torch.abs
+    """|x| (``torch.abs``); keeps integer dtypes."""
+    return Abs.apply(as_operand(x, "abs"))
+
+
+def maximum(a, b):
+    """Elementwise max (``torch.maximum``)."""
+    return _binary(Maximum, a, b, "maximum")
+
+
+def minimum(a, b):
+    """Elementwise min (``torch.minimum``)."""
+    return _binary(Minimum, a, b, "minimum")
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp
+    """Limit x to [min, max] (``torch.clamp``/``clip``); either bound may be None or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(x, min=min, max=max)
+
+
+clip = clamp
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    a, b = as_operand(a, "where"), as_operand(b, "where")
+    dtype = result_type(a, b)
+    a = _cast_operand(a, dtype)
+    b = _cast_operand(b, dtype)
+    if not isinstance(a, Tensor):
+        a = Tensor._make(np.asarray(a, dtype=dtype), None)
+    try:
+        np.broadcast_shapes(cond.shape, np.shape(a.data), np.shape(b.data if isinstance(b, Tensor) else b))
+    except ValueError:
+        raise RuntimeError(
+            f"where: condition {tuple(cond.shape)}, input {tuple(a.shape)} and other "
+            f"{tuple(np.shape(_raw(b)))} are not broadcastable"
+        ) from None
+    out = Where.apply(a, b, condition=cond)
+    return out
+
+
+def cast(x, dtype):
+    """x converted to ``dtype`` (``Tensor.to(dtype)``); differentiable between float dtypes."""
+    return Cast.apply(x, dtype=dtype)
+
+
+def clone(x):
+    """A copy of x that stays in the graph (``torch.clone``)."""
+    return Clone.apply(x)
+
+
+def square(x):
+    """x² (``torch.square``)."""
+    return mul(x, x)
+
+
+def rsqrt(x):
+    """1/√x (``torch.rsqrt``)."""
+    return div(1.0, sqrt(x))
+
+
+def reciprocal(x):
+    """1/x (``torch.reciprocal``)."""
+    return div(1.0, x)
+
+
+def sign(x):
+    """Sign of x, no gradient (``torch.sign``)."""
+    return constant(np.sign(_raw(x)))
+
+
+def floor(x):
+    """Round down; zero gradient (``torch.floor``)."""
+    return constant(np.floor(_raw(x)))
+
+
+def ceil(x):
+    """Round up; zero gradient (``torch.ceil``)."""
+    return constant(np.ceil(_raw(x)))
+
+
+def round(x, decimals=0):  # noqa: A001
+    """Round half to even like PyTorch; zero gradient (``torch.round``)."""
+    return constant(np.round(_raw(x), decimals))

@@ -1,0 +1,435 @@
+"""Reductions (sum, max/min, prod, logsumexp) and the fused softmax family.
+
+Every reduction takes ``dim`` (an int, a tuple or None for all) and ``keepdim``; NumPy's spellings
+``axis``/``keepdims`` are accepted too. ``mean``, ``var`` and ``std`` are composites of ``sum``.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..dtypes import get_default_dtype
+from .registry import OpSpec, add_spec, register
+from .util import Tensor, as_operand, constant, mask_tensor, norm_dim, norm_dims
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+"""What ``max``/``min``/``sort`` along a dim return, like PyTorch's ``torch.return_types``."""
+
+
+def _dim_args(dim, keepdim, kwargs, op):
+    """Merge NumPy-style ``axis``/``keepdims`` into PyTorch-style ``dim``/``keepdim``."""
+    if "axis" in kwargs:
+        dim = kwargs.pop("axis")
+    if "keepdims" in kwargs:
+        keepdim = kwargs.pop("keepdims")
+    if kwargs:
+        raise TypeError(f"{op}: unexpected keyword argument(s) {sorted(kwargs)}")
+    return dim, bool(keepdim)
+
+
+def _kept_shape(shape, dims):
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _expand_back(grad, x_shape, dims, keepdim):
+    """Reshape a reduced gradient to keep its reduced dims, then broadcast it to the input's shape."""
+    from .shape import expand
+
+    if not keepdim:
+        grad = grad.reshape(_kept_shape(x_shape, dims))
+    return expand(grad, x_shape)
+
+
+@register("sum", arity=1, smooth=True, kwargs={"dim": -1})
+class Sum(Op):
+    """out = Σ x over ``dims``;  d/dx = 1 (the gradient is broadcast back)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, dims=(), keepdim=False):
+        return np.sum(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return _expand_back(grad, x.shape, ctx.kwargs["dims"], ctx.kwargs["keepdim"])
+
+
+@register("prod", arity=1, smooth=True, domain=(0.5, 1.5), kwargs={"dim": -1})
+class Prod(Op):
+    """out = Π x over ``dim``;  d/dxᵢ = Π_{j≠i} xⱼ (exact with zeros: products of the others)"""
+
+    @staticmethod
+    def forward(ctx, x, dims=(), keepdim=False):
+        return np.prod(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        dims, keepdim = ctx.kwargs["dims"], ctx.kwargs["keepdim"]
+        g = _expand_back(grad, x.shape, dims, keepdim)
+        if np.all(x.data != 0):
+            out = _expand_back(ctx.output, x.shape, dims, keepdim)
+            return g * out / x
+        # zeros present: products of all other elements, from exclusive cumulative products
+        return g * _prod_of_others(x, dims)
+
+
+def _prod_of_others(x, dims):
+    """Π_{j≠i} xⱼ over ``dims`` for every i (no division, so exact with zeros; no second derivative)."""
+    moved = np.moveaxis(x.data, dims, tuple(range(-len(dims), 0)))
+    flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return constant(np.moveaxis(others, tuple(range(-len(dims), 0)), dims))
+
+
+class _ArgReduceMask:
+    """Shared backward of max/min: the gradient goes through a constant 0/1 (or 1/k on ties) mask."""
+
+    saves_inputs = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return _expand_back(grad, x.shape, ctx.kwargs["dims"], ctx.kwargs["keepdim"]) * \
+            mask_tensor(ctx.mask, grad)
+
+
+@register("amax", arity=1, smooth=False, distinct=True, kwargs={"dim": -1})
+class Amax(_ArgReduceMask, Op):
+    """out = max of x over ``dims``; the gradient is split evenly among tied maxima (``torch.amax``)"""
+
+    @staticmethod
+    def forward(ctx, x, dims=(), keepdim=False):
+        out = np.max(x, axis=dims, keepdims=True)
+        hit = x == out
+        ctx.mask = hit / np.sum(hit, axis=dims, keepdims=True)
+        return out if keepdim else np.squeeze(out, axis=dims)
+
+
+@register("amin", arity=1, smooth=False, distinct=True, kwargs={"dim": -1})
+class Amin(_ArgReduceMask, Op):
+    """out = min of x over ``dims``; the gradient is split evenly among tied minima (``torch.amin``)"""
+
+    @staticmethod
+    def forward(ctx, x, dims=(), keepdim=False):
+        out = np.min(x, axis=dims, keepdims=True)
+        hit = x == out
+        ctx.mask = hit / np.sum(hit, axis=dims, keepdims=True)
+        return out if keepdim else np.squeeze(out, axis=dims)
+
+
+@register("max_dim", arity=1, smooth=False, distinct=True, kwargs={"dim": 0})
+class SelectAlongDim(Op):
+    """out = x at ``index`` along one dim (the values of max/min(dim)); the gradient goes to that index only"""
+
+    @staticmethod
+    def forward(ctx, x, index=None, dims=(), keepdim=False):
+        d = dims[0]
+        idx = np.expand_dims(index, d) if not keepdim else index
+        out = np.take_along_axis(x, idx, axis=d)
+        mask = np.zeros(x.shape, dtype=bool)
+        np.put_along_axis(mask, idx, True, axis=d)
+        ctx.mask = mask
+        return out if keepdim else np.squeeze(out, axis=d)
+
+    backward = _ArgReduceMask.backward
+
+
+@register("logsumexp", arity=1, smooth=True, kwargs={"dim": -1})
+class LogSumExp(Op):
+    """out = ln Σ eˣ over ``dims``, computed as m + ln Σ e^(x-m);  d/dx = softmax(x)"""
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dims=(), keepdim=False):
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(all="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import exp
+
+        (x,) = ctx.inputs
+        dims, keepdim = ctx.kwargs["dims"], ctx.kwargs["keepdim"]
+        out = _expand_back(ctx.output, x.shape, dims, keepdim)
+        return _expand_back(grad, x.shape, dims, keepdim) * exp(x - out)
+
+
+@register("log_softmax", arity=1, smooth=True, kwargs={"dim": -1})
+class LogSoftmax(Op):
+    """out = x - logsumexp(x) along ``dim``;  vjp: g - softmax(x)·Σg"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        m = np.max(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        shifted = x - m
+        with np.errstate(all="ignore"):
+            return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import exp
+
+        dim = ctx.kwargs["dim"]
+        return grad - exp(ctx.output) * grad.sum(dim=dim, keepdim=True)
+
+
+@register("softmax", arity=1, smooth=True, kwargs={"dim": -1})
+class Softmax(Op):
+    """out = e^(x-m) / Σ e^(x-m) along ``dim``;  vjp: y·(g - Σ g·y)"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        m = np.max(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(all="ignore"):
+            e = np.exp(x - m)
+            return e / np.sum(e, axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        dim = ctx.kwargs["dim"]
+        return y * (grad - (grad * y).sum(dim=dim, keepdim=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# public functions
+
+
+def _float_tensor(x, op):
+    x = as_operand(x, op)
+    if not isinstance(x, Tensor):
+        x = Tensor._make(np.asarray(x), None)
+    return x
+
+
+def sum(x, dim=None, keepdim=False, dtype=None, **kwargs):  # noqa: A001 - torch.sum
+    """Σ over ``dim`` (all when None) (``torch.sum``); bools and ints sum to int64."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "sum")
+    x = _float_tensor(x, "sum")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.to(np.int64)
+    dims = norm_dims(dim, x.ndim, "sum") if x.ndim else ()
+    return Sum.apply(x, dims=dims, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None, **kwargs):
+    """Σx / n over ``dim`` (``torch.mean``); needs a floating dtype like PyTorch."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "mean")
+    x = _float_tensor(x, "mean")
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {x.dtype} (call .float() first)"
+        )
+    dims = norm_dims(dim, x.ndim, "mean") if x.ndim else ()
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    return Sum.apply(x, dims=dims, keepdim=keepdim) * (1.0 / n if n else float("nan"))
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None, **kwargs):
+    """Σ(x - mean)² / (n - correction) (``torch.var``; default correction 1, ``unbiased=False`` is 0)."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "var")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    x = _float_tensor(x, "var")
+    dims = norm_dims(dim, x.ndim, "var") if x.ndim else ()
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    centred = x - mean(x, dim=dims, keepdim=True)
+    denom = n - correction
+    scale = 1.0 / denom if denom > 0 else float("inf") if n else float("nan")
+    return Sum.apply(centred * centred, dims=dims, keepdim=keepdim) * scale
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None, **kwargs):
+    """√var (``torch.std``; default correction 1)."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction, **kwargs))
+
+
+def prod(x, dim=None, keepdim=False, dtype=None, **kwargs):
+    """Π over ``dim`` (``torch.prod``)."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "prod")
+    x = _float_tensor(x, "prod")
+    if dtype is not None:
+        x = x.to(dtype)
+    dims = norm_dims(dim, x.ndim, "prod") if x.ndim else ()
+    return Prod.apply(x, dims=dims, keepdim=keepdim)
+
+
+def _max_min(x, dim, keepdim, kwargs, largest, op):
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, op)
+    if isinstance(dim, Tensor):  # torch.max(a, b) is elementwise
+        from .elementwise import maximum, minimum
+
+        return maximum(x, dim) if largest else minimum(x, dim)
+    x = _float_tensor(x, op)
+    if x.numel() == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           f"Specify the reduction dim with the 'dim' argument.")
+    if dim is None:
+        return (Amax if largest else Amin).apply(x, dims=tuple(range(x.ndim)), keepdim=False)
+    d = norm_dim(dim, x.ndim, op)
+    if x.ndim == 0:
+        return values_indices(x.clone() if x.requires_grad else x, constant(np.zeros((), dtype=np.int64)))
+    # NumPy's argmax returns the first occurrence, as PyTorch does on CPU
+    index = (np.argmax if largest else np.argmin)(x.data, axis=d)
+    values = SelectAlongDim.apply(x, index=index, dims=(d,), keepdim=keepdim)
+    indices = constant(np.expand_dims(index, d) if keepdim else index)
+    return values_indices(values, indices)
+
+
+def max(x, dim=None, keepdim=False, **kwargs):  # noqa: A001 - torch.max
+    """``max(x)`` -> the largest value; ``max(x, dim)`` -> (values, indices); ``max(a, b)`` elementwise."""
+    return _max_min(x, dim, keepdim, kwargs, True, "max")
+
+
+def min(x, dim=None, keepdim=False, **kwargs):  # noqa: A001 - torch.min
+    """``min(x)`` -> the smallest value; ``min(x, dim)`` -> (values, indices); ``min(a, b)`` elementwise."""
+    return _max_min(x, dim, keepdim, kwargs, False, "min")
+
+
+def amax(x, dim=(), keepdim=False):
+    """Max over ``dim`` (all when empty); ties share the gradient (``torch.amax``)."""
+    x = _float_tensor(x, "amax")
+    dims = norm_dims(dim if dim != () else None, x.ndim, "amax")
+    return Amax.apply(x, dims=dims, keepdim=keepdim)
+
+
+def amin(x, dim=(), keepdim=False):
+    """Min over ``dim`` (all when empty); ties share the gradient (``torch.amin``)."""
+    x = _float_tensor(x, "amin")
+    dims = norm_dims(dim if dim != () else None, x.ndim, "amin")
+    return Amin.apply(x, dims=dims, keepdim=keepdim)
+
+
+def argmax(x, dim=None, keepdim=False, **kwargs):
+    """Index of the largest value (flattened when dim is None) (``torch.argmax``)."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmax")
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if dim is None:
+        out = np.argmax(data)
+        return constant(np.asarray(out).reshape((1,) * data.ndim) if keepdim else np.asarray(out))
+    d = norm_dim(dim, data.ndim, "argmax")
+    return constant(np.argmax(data, axis=d, keepdims=keepdim))
+
+
+def argmin(x, dim=None, keepdim=False, **kwargs):
+    """Index of the smallest value (flattened when dim is None) (``torch.argmin``)."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmin")
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if dim is None:
+        out = np.argmin(data)
+        return constant(np.asarray(out).reshape((1,) * data.ndim) if keepdim else np.asarray(out))
+    d = norm_dim(dim, data.ndim, "argmin")
+    return constant(np.argmin(data, axis=d, keepdims=keepdim))
+
+
+def logsumexp(x, dim=None, keepdim=False, **kwargs):
+    """ln Σ eˣ over ``dim``, stable (``torch.logsumexp``)."""
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, "logsumexp")
+    x = _float_tensor(x, "logsumexp")
+    if x.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    dims = norm_dims(dim, x.ndim, "logsumexp") if x.ndim else ()
+    return LogSumExp.apply(x, dims=dims, keepdim=keepdim)
+
+
+def _softmax_dim(x, dim, op):
+    if dim is None:
+        # PyTorch's legacy implicit dim: 0 for 0-, 1- and 3-d inputs, else 1
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return norm_dim(dim, x.ndim, op) if x.ndim else 0
+
+
+def softmax(x, dim=None, dtype=None):
+    """e^x / Σ e^x along ``dim`` (``torch.softmax``)."""
+    x = _float_tensor(x, "softmax")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    return Softmax.apply(x, dim=_softmax_dim(x, dim, "softmax"))
+
+
+def log_softmax(x, dim=None, dtype=None):
+    """x - logsumexp(x) along ``dim``, stable (``torch.log_softmax``)."""
+    x = _float_tensor(x, "log_softmax")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    return LogSoftmax.apply(x, dim=_softmax_dim(x, dim, "log_softmax"))
+
+
+def norm(x, p="fro", dim=None, keepdim=False):
+    """The p-norm over ``dim`` (``torch.norm``; 'fro' and 2 are the Euclidean norm)."""
+    from .elementwise import abs as _abs
+    from .elementwise import sqrt
+
+    x = _float_tensor(x, "norm")
+    if p in ("fro", 2, 2.0):
+        return sqrt(sum(x * x, dim=dim, keepdim=keepdim))
+    if p in (float("inf"), "inf"):
+        return amax(_abs(x), dim=dim if dim is not None else (), keepdim=keepdim)
+    if p == 1:
+        return sum(_abs(x), dim=dim, keepdim=keepdim)
+    return sum(_abs(x) ** p, dim=dim, keepdim=keepdim) ** (1.0 / p)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    """True where every element is non-zero (``torch.all``)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return constant(np.all(data, axis=dim, keepdims=keepdim))
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    """True where some element is non-zero (``torch.any``)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return constant(np.any(data, axis=dim, keepdims=keepdim))
+
+
+def cumsum(x, dim, dtype=None):
+    """Cumulative sum along ``dim`` (``torch.cumsum``), as a composite of matmul with a triangle."""
+    from .linalg import matmul
+    from .shape import transpose
+
+    x = _float_tensor(x, "cumsum")
+    if dtype is not None:
+        x = x.to(dtype)
+    d = norm_dim(dim, x.ndim, "cumsum") if x.ndim else 0
+    if x.ndim == 0:
+        return x.clone()
+    n = x.shape[d]
+    tri = constant(np.triu(np.ones((n, n), dtype=x.dtype)))
+    moved = transpose(x, d, -1)
+    return transpose(matmul(moved, tri), d, -1)
+
+
+add_spec(OpSpec(name="mean", arity=1, smooth=True, kwargs={"dim": -1}))
+add_spec(OpSpec(name="var", arity=1, smooth=True, kwargs={"dim": -1}))
+add_spec(OpSpec(name="std", arity=1, smooth=True, kwargs={"dim": -1}))

@@ -1,0 +1,557 @@
+"""Shape ops: reshape, permute, expand, cat, indexing and its scatter-add backward, pad.
+
+Each backward is the inverse movement of the gradient: reshape back, permute back, sum the expanded
+axes, slice the concatenated pieces apart, scatter-add the indexed elements.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from .registry import OpSpec, add_spec, register
+from .util import Tensor, as_operand, constant, norm_dim
+
+# ---------------------------------------------------------------------------------------------------
+# primitives
+
+
+@register("reshape", arity=1, broadcast=False, kwargs={"shape": (-1,)})
+class Reshape(Op):
+    """out = x with a new shape (same elements in row-major order);  grad is reshaped back"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, shape=()):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad.reshape(x.shape)
+
+
+@register("permute", arity=1, broadcast=False, kwargs={"dims": "reverse"})
+class Permute(Op):
+    """out = x with its axes reordered by ``dims``;  grad is permuted by the inverse order"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, dims=()):
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = tuple(np.argsort(ctx.kwargs["dims"]))
+        return permute(grad, inverse)
+
+
+@register("expand", arity=1, broadcast=False, kwargs={"shape": "grow"})
+class Expand(Op):
+    """out = x broadcast to ``shape`` (``expand``/``broadcast_to``);  grad is summed over the new axes"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, shape=()):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the engine's unbroadcast_to sums the gradient back to the input's shape
+        return grad
+
+
+@register("cat", arity=2, broadcast=False, shapes="cat")
+class Cat(Op):
+    """out = the inputs joined along ``dim``;  each input gets its slice of the gradient"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, *xs, dim=0):
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim = ctx.kwargs["dim"]
+        grads, start = [], 0
+        for x, need in zip(ctx.inputs, ctx.needs_input_grad):
+            n = x.shape[dim]
+            if need:
+                index = (slice(None),) * dim + (slice(start, start + n),)
+                grads.append(getitem(grad, index))
+            else:
+                grads.append(None)
+            start += n
+        return tuple(grads)
+
+
+@register("getitem", arity=1, broadcast=False, kwargs={"index": "random"})
+class GetItem(Op):
+    """out = x[index] (basic, advanced or boolean);  grad is scatter-added into zeros of x's shape"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, index=None):
+        return np.asarray(x[index])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return index_add_into(grad, x.shape, ctx.kwargs["index"])
+
+
+@register("index_add_into", arity=1, broadcast=False, kwargs={"index": "random_into"})
+class IndexAddInto(Op):
+    """out = zeros(shape) with g scatter-added at ``index`` (repeated indices add up);  grad = grad[index]"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, shape=(), index=None):
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return getitem(grad, ctx.kwargs["index"])
+
+
+@register("index_put", arity=2, broadcast=False, shapes="index_put")
+class IndexPut(Op):
+    """out = x with x[index] replaced by v (``x[index] = v`` recorded);  grads: g with zeros at index, g[index]"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, v, index=None):
+        out = x.copy()
+        out[index] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = ctx.kwargs["index"]
+        keep = np.ones(grad.shape, dtype=bool)
+        keep[index] = False
+        gx = grad * constant(keep.astype(grad.dtype)) if ctx.needs_input_grad[0] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = getitem(grad, index)
+            v = ctx.inputs[1]
+            if isinstance(v, Tensor) and gv.shape != v.shape:
+                from .util import Tensor as _T  # noqa: F401
+
+                gv = _sum_to_shape(gv, v.shape)
+        return gx, gv
+
+
+def _sum_to_shape(g, shape):
+    from ..autograd.engine import unbroadcast_to
+
+    return unbroadcast_to(g, tuple(shape))
+
+
+@register("pad", arity=1, broadcast=False, kwargs={"pad": (1, 2)})
+class Pad(Op):
+    """out = x with constant padding (``F.pad`` order: last dim first);  grad is the centre slice"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, widths=(), value=0.0):
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        index = tuple(slice(lo, lo + n) for (lo, _), n in zip(ctx.kwargs["widths"], x.shape))
+        return getitem(grad, index)
+
+
+@register("flip", arity=1, broadcast=False, kwargs={"dims": (0,)})
+class Flip(Op):
+    """out = x reversed along ``dims``;  grad is flipped back"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, dims=()):
+        return np.flip(x, axis=dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return flip(grad, ctx.kwargs["dims"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# public functions
+
+
+def _tensor(x, op):
+    x = as_operand(x, op)
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), None)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, *shape):
+    """Same elements, new shape; one dim may be -1 (``torch.reshape`` / ``Tensor.view``)."""
+    x = _tensor(x, "reshape")
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        out_shape = _resolve_shape(shape, x.numel())
+    except ValueError as e:
+        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.numel()} "
+                           f"(shape {tuple(x.shape)}): {e}") from None
+    return Reshape.apply(x, shape=out_shape)
+
+
+def _resolve_shape(shape, size):
+    if shape.count(-1) > 1:
+        raise ValueError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError("the sizes do not divide")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError("the number of elements differs")
+    if any(s < 0 for s in shape):
+        raise ValueError("negative dimension")
+    return shape
+
+
+def view(x, *shape):
+    """Alias of ``reshape`` (NumPy arrays are always contiguous enough here)."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+        return _tensor(x, "view").to(shape[0])
+    return reshape(x, *shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one (``torch.flatten``)."""
+    x = _tensor(x, "flatten")
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s = norm_dim(start_dim, x.ndim, "flatten")
+    e = norm_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
+    return reshape(x, shape)
+
+
+def unflatten(x, dim, sizes):
+    """Split one dim into ``sizes`` (``torch.unflatten``)."""
+    x = _tensor(x, "unflatten")
+    d = norm_dim(dim, x.ndim, "unflatten")
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        sizes = _resolve_shape(sizes, x.shape[d])
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def permute(x, *dims):
+    """Reorder the axes (``torch.permute``)."""
+    x = _tensor(x, "permute")
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute: number of dims don't match: the input has {x.ndim} dims, dims={dims} has {len(dims)}"
+        )
+    dims = tuple(norm_dim(d, x.ndim, "permute") for d in dims)
+    if sorted(dims) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: dims {dims} repeat a dimension")
+    if dims == tuple(range(x.ndim)):
+        return x
+    return Permute.apply(x, dims=dims)
+
+
+def transpose(x, dim0, dim1):
+    """Swap two axes (``torch.transpose``)."""
+    x = _tensor(x, "transpose")
+    if x.ndim < 2 and x.ndim == 0:
+        return x
+    d0, d1 = norm_dim(dim0, x.ndim, "transpose"), norm_dim(dim1, x.ndim, "transpose")
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(x, dims)
+
+
+def t(x):
+    """Transpose of a ≤2-d tensor (``torch.t``)."""
+    x = _tensor(x, "t")
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def T(x):
+    """All axes reversed (``Tensor.T``)."""
+    x = _tensor(x, "T")
+    return permute(x, tuple(range(x.ndim))[::-1]) if x.ndim >= 2 else x
+
+
+def mT(x):
+    """The last two axes swapped (``Tensor.mT``)."""
+    return transpose(x, -2, -1)
+
+
+def squeeze(x, dim=None):
+    """Remove size-1 dims (all, or the given ones; others are left alone like PyTorch)."""
+    x = _tensor(x, "squeeze")
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {norm_dim(d, x.ndim, "squeeze") for d in dims} if x.ndim else set()
+        shape = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(x, dim):
+    """Insert a size-1 dim at ``dim`` (``torch.unsqueeze``)."""
+    x = _tensor(x, "unsqueeze")
+    d = norm_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def expand(x, *shape):
+    """Broadcast to ``shape``; -1 keeps a dim (``Tensor.expand``)."""
+    x = _tensor(x, "expand")
+    shape = _shape_arg(shape)
+    if len(shape) < x.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({x.ndim})"
+        )
+    lead = len(shape) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
+    if shape == x.shape:
+        return x
+    for i, n in enumerate(x.shape):
+        if n != 1 and n != shape[i + lead]:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({shape[i + lead]}) must match the existing "
+                f"size ({n}) at non-singleton dimension {i + lead}. Target sizes: {list(shape)}. "
+                f"Tensor sizes: {list(x.shape)}"
+            )
+    return Expand.apply(x, shape=shape)
+
+
+def broadcast_to(x, shape):
+    """Broadcast to ``shape`` (``torch.broadcast_to``)."""
+    return expand(x, tuple(shape))
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+def broadcast_tensors(*tensors):
+    """Broadcast all to a common shape (``torch.broadcast_tensors``)."""
+    shape = np.broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def cat(tensors, dim=0, **kwargs):
+    """Join along an existing dim (``torch.cat``; ``axis=`` accepted)."""
+    if "axis" in kwargs:
+        dim = kwargs.pop("axis")
+    tensors = [_tensor(t, "cat") for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    # PyTorch skips legacy empty 1-d tensors
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = tensors[0]
+    d = norm_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {d}: tensor 0 has shape "
+                f"{tuple(ref.shape)} and tensor {i} has shape {tuple(t.shape)}"
+            )
+    from ..dtypes import result_type
+
+    dtype = result_type(*tensors)
+    tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+    if len(tensors) == 1:
+        return tensors[0].clone() if tensors[0].requires_grad else Tensor._make(tensors[0].data.copy(), None)
+    return Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join along a new dim (``torch.stack``)."""
+    tensors = [_tensor(t, "stack") for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(t.shape)} at entry {i}"
+            )
+    d = norm_dim(dim, len(shape) + 1, "stack")
+    return cat([unsqueeze(t, d) for t in tensors], dim=d)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of size ``n`` (the last may be smaller) or of the listed sizes (``torch.split``)."""
+    x = _tensor(x, "split")
+    d = norm_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0 and n > 0:
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                f"dimension {d}), but got split_sizes={sizes}"
+            )
+    pieces, start = [], 0
+    for s in sizes:
+        pieces.append(getitem(x, (slice(None),) * d + (slice(start, start + s),)))
+        start += s
+    return tuple(pieces)
+
+
+def chunk(x, chunks, dim=0):
+    """``chunks`` nearly equal pieces (``torch.chunk``)."""
+    x = _tensor(x, "chunk")
+    n = x.shape[norm_dim(dim, x.ndim, "chunk")]
+    size = -(-n // chunks) if chunks > 0 else n
+    return split(x, max(size, 1), dim)
+
+
+def unbind(x, dim=0):
+    """All slices along ``dim`` (``torch.unbind``)."""
+    x = _tensor(x, "unbind")
+    d = norm_dim(dim, x.ndim, "unbind")
+    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def narrow(x, dim, start, length):
+    """``length`` elements from ``start`` along ``dim`` (``torch.narrow``)."""
+    x = _tensor(x, "narrow")
+    d = norm_dim(dim, x.ndim, "narrow")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def unwrap_index(index):
+    """Turn Tensors inside an index into arrays, and lists into integer/bool arrays, like PyTorch."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(unwrap_index(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+def _freeze_index(index):
+    # a tuple index keeps NumPy from reading a list as several axes
+    return index if isinstance(index, tuple) else (index,)
+
+
+def getitem(x, index):
+    """``x[index]``: basic slicing, integer/bool arrays (``Tensor.__getitem__``)."""
+    x = _tensor(x, "getitem")
+    index = _freeze_index(unwrap_index(index))
+    try:
+        probe = x.data[index]
+    except IndexError as e:
+        raise IndexError(f"index {_describe_index(index)} is out of bounds for a tensor of shape "
+                         f"{tuple(x.shape)}: {e}") from None
+    if not (x.requires_grad and _state_enabled()):
+        return Tensor._make(np.array(probe, copy=True), None)
+    return GetItem.apply(x, index=index)
+
+
+def _describe_index(index):
+    return ", ".join(
+        f"array{tuple(np.shape(i))}" if isinstance(i, np.ndarray) else repr(i) for i in index
+    )
+
+
+def _state_enabled():
+    from ..autograd.grad_mode import _state
+
+    return _state.enabled
+
+
+def index_add_into(g, shape, index):
+    """zeros(shape) with ``g`` scatter-added at ``index`` (repeated indices accumulate)."""
+    return IndexAddInto.apply(_tensor(g, "index_add_into"), shape=tuple(shape), index=index)
+
+
+def index_put(x, index, value):
+    """``x`` with ``x[index] = value``, recorded in the graph (backs ``Tensor.__setitem__``)."""
+    x = _tensor(x, "index_put")
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value, dtype=x.dtype), None)
+    elif value.dtype != x.dtype:
+        value = value.to(x.dtype)
+    return IndexPut.apply(x, value, index=_freeze_index(index))
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Constant padding with PyTorch's ``pad`` tuple order (last dim first) (``F.pad``)."""
+    x = _tensor(x, "pad")
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most 2·ndim ({2 * x.ndim})")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        lo, hi = int(pad[2 * i]), int(pad[2 * i + 1])
+        if lo < 0 or hi < 0:
+            raise NotImplementedError("pad: negative padding (cropping) is not supported")
+        widths[x.ndim - 1 - i] = (lo, hi)
+    return Pad.apply(x, widths=tuple(widths), value=value)
+
+
+def flip(x, dims):
+    """Reverse the order along ``dims`` (``torch.flip``)."""
+    x = _tensor(x, "flip")
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    return Flip.apply(x, dims=tuple(norm_dim(d, x.ndim, "flip") for d in dims))
+
+
+def repeat(x, *sizes):
+    """Tile ``sizes`` times along each dim (``Tensor.repeat``), as expand + reshape."""
+    x = _tensor(x, "repeat")
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError("repeat: number of repeat dims can not be smaller than number of tensor dims")
+    x = reshape(x, (1,) * (len(sizes) - x.ndim) + x.shape)
+    inter = []
+    for n in x.shape:
+        inter += [1, n]
+    y = reshape(x, inter)
+    target = []
+    for r, n in zip(sizes, x.shape):
+        target += [r, n]
+    y = expand(y, target)
+    return reshape(y, tuple(r * n for r, n in zip(sizes, x.shape)))
+
+
+add_spec(OpSpec(name="stack", arity=2, broadcast=False, shapes="same"))

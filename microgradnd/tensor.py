@@ -1,0 +1,557 @@
+"""``Tensor``: a NumPy array, its gradient and the ``Node`` that made it.
+
+Every operator and math method here is a one-line door into ``microgradnd.ops``, where each op's
+forward and backward live side by side. Nothing in this file computes a derivative.
+"""
+from __future__ import annotations
+
+import numbers
+import weakref
+
+import numpy as np
+
+from . import dtypes as _dt
+from .autograd import grad_mode as _grad_mode
+
+_state = _grad_mode._state
+
+
+def _to_array(data, dtype=None):
+    """Convert Python data / arrays / Tensors to an ndarray with microgradnd's dtype rules."""
+    if isinstance(data, Tensor):
+        arr = data.data
+        return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr.copy()
+    if isinstance(data, np.ndarray):
+        return data.astype(dtype) if dtype is not None and data.dtype != dtype else data.copy()
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten(data)):
+        data = _nested_tensors_to_lists(data)
+    if dtype is None:
+        arr = np.array(data)
+        if arr.dtype == np.float64 and not _contains_numpy_float64(data):
+            arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind == "O" or arr.dtype.kind in "USc":
+            raise TypeError(
+                f"tensor: cannot make a tensor from {type(data).__name__} holding {arr.dtype} data; "
+                f"pass numbers, nested lists of numbers or a NumPy array"
+            )
+        return arr
+    return np.array(data, dtype=dtype)
+
+
+def _flatten(data):
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            yield x
+
+
+def _nested_tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_nested_tensors_to_lists(x) for x in data]
+    return data
+
+
+def _contains_numpy_float64(data):
+    if isinstance(data, np.ndarray):
+        return data.dtype == np.float64
+    if isinstance(data, np.floating):
+        return data.dtype == np.float64
+    if isinstance(data, (list, tuple)):
+        return any(_contains_numpy_float64(x) for x in data[:1]) if data else False
+    return False
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
+
+    ``Tensor(data, dtype=None, requires_grad=False, name=None)``; see ``mg.tensor`` for the dtype rules.
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor dispatches to Tensor's reflected operator
+
+    def __init__(self, data=None, dtype=None, requires_grad=False, name=None):
+        if data is None:
+            data = []
+        dtype = _dt.to_dtype(dtype)
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._rg = False
+        self.name = name
+        self._vc = [0]
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, array, grad_fn):
+        """Wrap an ndarray without copying (internal: ops build their outputs with this)."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._rg = grad_fn is not None
+        t.name = None
+        t._vc = [0]
+        t._hooks = None
+        return t
+
+    # -- data and autograd attributes ------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if value and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients; this one is "
+                f"{self.data.dtype} (make it with dtype=mg.float32, or call .float() first)"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self._rg = value
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return self (``Tensor.requires_grad_``)."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors not made by a recorded op (user-created, or not requiring grad)."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return _CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def dim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        """``t.size()`` is the shape; ``t.size(d)`` one dimension (negative ``d`` counts from the end)."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_norm_dim(dim, self.data.ndim, "size")]
+
+    def numel(self):
+        return int(self.data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # -- conversion --------------------------------------------------------------------------------
+    def numpy(self):
+        """The array (shared memory). Like PyTorch, refuses when the tensor requires grad."""
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self.data
+
+    def item(self):
+        """The single value as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar (item() needs "
+                f"exactly one element; shape is {tuple(self.data.shape)})"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape "
+                f"{tuple(self.data.shape)}); use .any() or .all()"
+            )
+        return bool(self.data.reshape(()).item())
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __hash__(self):
+        return id(self)
+
+    def detach(self):
+        """A new leaf sharing data (and the version counter) with this tensor, outside the graph."""
+        t = Tensor._make(self.data, None)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def clone(self):
+        """A copy that stays in the graph (gradient flows back to the original)."""
+        return _ops.clone(self)
+
+    def to(self, *args, **kwargs):
+        """``.to(dtype)``, ``.to('cpu')``, ``.to(device, dtype)``, ``.to(other_tensor)``."""
+        dtype = kwargs.get("dtype")
+        for a in list(args) + [kwargs.get("device")]:
+            if a is None:
+                continue
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, Device)):
+                _check_device(a)
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        dtype = _dt.to_dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return _ops.cast(self, dtype)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype, str(self.dtype))
+        return self.to(dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("microgradnd has no GPU backend yet: mg.cuda.is_available() is False; use 'cpu'")
+
+    def float(self):
+        return self.to(_dt.float32)
+
+    def double(self):
+        return self.to(_dt.float64)
+
+    def half(self):
+        return self.to(_dt.float16)
+
+    def long(self):
+        return self.to(_dt.int64)
+
+    def int(self):
+        return self.to(_dt.int32)
+
+    def bool(self):
+        return self.to(_dt.bool)
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def contiguous(self):
+        return self
+
+    def is_contiguous(self):
+        return True
+
+    # -- autograd ------------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Backpropagate from this tensor and accumulate into leaves' ``.grad`` (``Tensor.backward``)."""
+        from .autograd.engine import run_backward
+
+        if inputs is not None:
+            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs=list(inputs),
+                                 allow_unused=True)
+            from .autograd.engine import _accumulate
+
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    _accumulate(t, g, create_graph)
+            return
+        run_backward([self], [gradient], retain_graph, create_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` of this non-leaf tensor after backward (``Tensor.retain_grad``)."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(hook)
+        from .autograd.function import _RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    # -- in-place (bump the version counter; allowed where no recorded graph needs the old value) -----
+    def _check_inplace(self, op):
+        if _state.enabled and self._rg and self.grad_fn is None:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation ({op}); "
+                f"wrap it in `with mg.no_grad():` (what an optimizer step does) or use an out-of-place op"
+            )
+
+    def _write(self, array, op):
+        """Write ``array`` into this tensor's buffer in place (the one door every in-place op goes through)."""
+        self._check_inplace(op)
+        if _state.enabled and self.grad_fn is not None:
+            raise RuntimeError(
+                f"{op}: in-place modification of a tensor that is part of a recorded graph is not "
+                f"supported; use the out-of-place form (y = y + x) or do it under mg.no_grad()"
+            )
+        array = np.asarray(array)
+        try:
+            np.copyto(self.data, np.broadcast_to(array, self.data.shape), casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"{op}: the value of shape {tuple(array.shape)} cannot be written into a tensor of "
+                f"shape {tuple(self.data.shape)}"
+            ) from None
+        self._vc[0] += 1
+        return self
+
+    def zero_(self):
+        return self._write(0, "zero_")
+
+    def fill_(self, value):
+        return self._write(_value_array(value), "fill_")
+
+    def copy_(self, src):
+        return self._write(_value_array(src), "copy_")
+
+    def add_(self, other, alpha=1):
+        return self._write(self.data + _value_array(other) * alpha, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._write(self.data - _value_array(other) * alpha, "sub_")
+
+    def mul_(self, other):
+        return self._write(self.data * _value_array(other), "mul_")
+
+    def div_(self, other):
+        return self._write(self.data / _value_array(other), "div_")
+
+    def clamp_(self, min=None, max=None):
+        return self._write(np.clip(self.data, min, max), "clamp_")
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from . import random as _random
+
+        return self._write(_random.uniform_array(self.shape, a, b, generator), "uniform_")
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from . import random as _random
+
+        return self._write(_random.normal_array(self.shape, mean, std, generator), "normal_")
+
+    def __iadd__(self, other):
+        return self._inplace_or_rebind(other, "add_", _ops.add)
+
+    def __isub__(self, other):
+        return self._inplace_or_rebind(other, "sub_", _ops.sub)
+
+    def __imul__(self, other):
+        return self._inplace_or_rebind(other, "mul_", _ops.mul)
+
+    def __itruediv__(self, other):
+        return self._inplace_or_rebind(other, "div_", _ops.div)
+
+    def _inplace_or_rebind(self, other, name, op):
+        needs_graph = _state.enabled and (
+            self._rg or (isinstance(other, Tensor) and other._rg)
+        )
+        if not needs_graph:
+            return getattr(self, name)(other)
+        self._check_inplace(name)
+        # Recorded in-place on a non-leaf: compute out of place and move the result into this
+        # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
+        old = Tensor._make(self.data, self.grad_fn)
+        old._vc = self._vc
+        result = op(old, other)
+        if result.dtype != self.dtype:
+            raise RuntimeError(
+                f"result type {result.dtype} can't be cast to the desired output type {self.dtype} "
+                f"({name})"
+            )
+        self.data = result.data
+        self.grad_fn = result.grad_fn
+        self._rg = True
+        self._vc = result._vc
+        return self
+
+    def __setitem__(self, index, value):
+        self._check_inplace("__setitem__")
+        needs_graph = _state.enabled and (
+            self._rg or (isinstance(value, Tensor) and value._rg)
+        )
+        if needs_graph:
+            old = Tensor._make(self.data, self.grad_fn)
+            old._vc = self._vc
+            result = _ops.index_put(old, _ops.unwrap_index(index), value)
+            self.data = result.data
+            self.grad_fn = result.grad_fn
+            self._rg = True
+            self._vc = result._vc
+            return
+        try:
+            self.data[_ops.unwrap_index(index)] = _value_array(value)
+        except (IndexError, ValueError) as e:
+            raise IndexError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
+        self._vc[0] += 1
+
+    # -- repr ----------------------------------------------------------------------------------------
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (_dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
+            extras.append(f"dtype=mg.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self.data.ndim == 0 or self.data.size == 1 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __reduce__(self):
+        raise TypeError("microgradnd tensors are not pickled; use mg.save / mg.load (.npz)")
+
+    def __deepcopy__(self, memo):
+        t = Tensor(self.data.copy())
+        t._rg = self._rg
+        t.name = self.name
+        if self.grad is not None:
+            t.grad = Tensor(self.grad.data.copy())
+        memo[id(self)] = t
+        return t
+
+
+def _value_array(value):
+    if isinstance(value, Tensor):
+        return value.data
+    return value if isinstance(value, (np.ndarray, numbers.Number)) else np.asarray(value)
+
+
+def _norm_dim(dim, ndim, op):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+class Device:
+    """The only device there is: ``mg.device('cpu')``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, Device):
+            type, index = type.type, type.index
+        _check_device(type)
+        self.type, self.index = "cpu", None
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+    def __str__(self):
+        return "cpu"
+
+    def __eq__(self, other):
+        return isinstance(other, Device) or other == "cpu"
+
+    def __hash__(self):
+        return hash("cpu")
+
+
+def _check_device(device):
+    name = device.type if isinstance(device, Device) else str(device)
+    if name.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"device {name!r} is not available: microgradnd computes on the CPU with NumPy "
+            f"(mg.cuda.is_available() is False); use 'cpu'"
+        )
+
+
+_CPU = Device("cpu")
+_TYPE_NAMES = {
+    np.dtype(np.float32): "mg.FloatTensor",
+    np.dtype(np.float64): "mg.DoubleTensor",
+    np.dtype(np.int64): "mg.LongTensor",
+    np.dtype(np.bool_): "mg.BoolTensor",
+}
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; the methods below only run later)
+
+_ops.install_tensor_methods(Tensor)
