@@ -1,0 +1,86 @@
+"""Every example runs in --quick mode, prints the course's numbers, and writes its pictures."""
+import pytest
+from conftest import number
+
+
+def pngs(out):
+    files = sorted(p.name for p in out.glob("*.png"))
+    for name in files:
+        assert (out / name).stat().st_size > 1000, name
+    return files
+
+
+def test_01_perceptron(run_example):
+    text, out = run_example("01_perceptron")
+    assert "w = [0.4, 0.2], b = -0.4" in text
+    # the truth tables, AND NAND OR XOR per row
+    assert " 0  0 |   0    1    0    0" in text
+    assert " 0  1 |   0    1    1    1" in text
+    assert " 1  0 |   0    1    1    1" in text
+    assert " 1  1 |   1    0    1    0" in text
+    assert "learned AND outputs: [0, 0, 0, 1]" in text
+    assert pngs(out) == ["gates.png"]
+
+
+def test_03_activations(run_example):
+    text, out = run_example("03_activations")
+    assert number(text, "max |autograd - σ(1-σ)|  =") < 1e-12
+    assert number(text, "max |autograd - (1-y²)|  =") < 1e-12
+    assert number(text, "largest sigmoid slope    =") == 0.25
+    assert number(text, "sigmoid slope at x = 5   =") == pytest.approx(0.0066, abs=1e-4)
+    rows = {line[:22].strip(): [float(v) for v in line[22:].split()] for line in text.splitlines()
+            if line[:22].strip() in ("sigmoid", "tanh", "ReLU", "Leaky ReLU (a=0.1)", "ELU", "Swish / SiLU")}
+    assert rows["sigmoid"] == [0.105, 0.1966, 0.25, 0.1966, 0.105]
+    assert rows["tanh"] == [0.0707, 0.42, 1.0, 0.42, 0.0707]
+    assert rows["ReLU"] == [0.0, 0.0, 0.0, 1.0, 1.0]
+    assert rows["Leaky ReLU (a=0.1)"] == [0.1, 0.1, 0.1, 1.0, 1.0]
+    assert rows["ELU"] == [0.1353, 0.3679, 1.0, 1.0, 1.0]
+    assert rows["Swish / SiLU"] == [-0.0908, 0.0723, 0.5, 0.9277, 1.0908]
+    assert pngs(out) == ["activations.png"]
+
+
+def test_04_backprop_by_hand(run_example):
+    text, _ = run_example("04_backprop_by_hand")
+    # network A: every number of CURRICULUM §4A, to the 8 digits given
+    for label, value in [("h1 =", 0.51998934), ("h2 =", 0.52747230), ("o1 =", 0.60944600), ("o2 =", 0.66384491),
+                         ("E =", 0.02397190), ("new E =", 0.02323634)]:
+        assert number(text, label) == value, label
+    assert "= 0.20944600 x 0.23802157 x 0.51998934 = 0.02592286" in text
+    assert "dE/dh1 = 0.02243370 + 0.00997311 = 0.03240681" in text
+    assert ("W1..W8 = 0.29959556, 0.24919112, 0.39964496, 0.34928991, "
+            "0.43703857, 0.38685205, 0.69629578, 0.59624247") in text
+    # network B: outputs to 8 digits, the step to the 6 digits the course gives (it cuts, not rounds)
+    for x, value in [("[0, 0] ->", 0.70938314), ("[0, 1] ->", 0.72844306), ("[1, 0] ->", 0.71791234),
+                     ("[1, 1] ->", 0.73598705)]:
+        assert number(text, x) == value
+    b = text[text.index("B. one step"):]
+    for label, value in [("E =", 0.251612), ("dE/dw5 =", 0.076775), ("w5 =", 0.484645), ("w6 =", 0.583918),
+                         ("b3 =", 0.270750), ("b1 =", 0.096352), ("b2 =", 0.195656), ("E afterwards =", 0.244687)]:
+        assert number(b, label) == pytest.approx(value, abs=1.5e-6), label
+    assert "w1 = 0.10000000 (was 0.10000000)" in b
+
+
+def test_07_gradient_descent(run_example):
+    text, out = run_example("07_gradient_descent")
+    assert "step  0: x = 10.0000  loss = 59.0000" in text
+    assert "step  1: x = 7.2000  loss = 27.6400" in text
+    assert "step  2: x = 5.5200  loss = 16.3504" in text
+    assert "step 30: x = 3.0000  loss = 10.0000" in text
+    assert "at (2.0, -2.0) the arrow is (-4.0, 4.0)" in text
+    for label in ("batch (N = 64)", "mini-batch (16)", "online (1)"):
+        assert label in text
+    assert number(text, "mini-batch (16)     80 updates: w =") == pytest.approx(2.0, abs=0.1)
+    assert number(text, "online (1)        1280 updates: w =") == pytest.approx(2.0, abs=0.1)
+    assert pngs(out) == ["gradient_descent.png"]
+
+
+def test_14_higher_order(run_example):
+    text, out = run_example("14_higher_order")
+    assert "x = 3.0000 after one step" in text
+    assert text.rstrip().count("-> 1.000000") >= 1
+    for k, value in enumerate([0.462117, 0.786448, -0.726862, -0.565209, 3.952220]):
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"tanh^({k})(0.5)"))
+        got, formula = [float(v) for v in line.split("=")[1].split("formula")]
+        assert got == pytest.approx(value, abs=1e-6) and formula == pytest.approx(value, abs=1e-6)
+    assert "[[0.1, 0.0], [0.0, 2.0]]" in text
+    assert pngs(out) == ["tanh_derivatives.png"]
