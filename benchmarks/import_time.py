@@ -1,0 +1,37 @@
+"""import: wall time and RSS of ``python -c "import microgradnd"`` (or ``import torch``).
+
+The wall time is measured around a fresh interpreter, so it includes Python's own start-up; the
+bare interpreter's start-up and NumPy's import are reported beside it for scale.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from _common import FRAMEWORKS
+
+_CHILD = (
+    "import resource, time; t0 = time.perf_counter(); import {module}; t1 = time.perf_counter(); "
+    "import json; print(json.dumps({{'in_process_s': t1 - t0, "
+    "'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))"
+)
+
+
+def _time_child(code):
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return time.perf_counter() - t0, out.stdout
+
+
+def run(framework, quick=False):
+    module = FRAMEWORKS[framework]
+    wall, out = _time_child(_CHILD.format(module=module))
+    child = json.loads(out.strip().splitlines()[-1])
+    result = {"value": wall, "unit": "s", "in_process_s": child["in_process_s"],
+              "rss_mb": child["rss_mb"]}
+    if framework == "mg":
+        result["python_startup_s"] = _time_child("pass")[0]
+        result["numpy_import_s"] = _time_child("import numpy")[0]
+    return result
