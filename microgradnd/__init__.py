@@ -28,7 +28,8 @@ from .ops import (T, abs, add, all, allclose, amax, amin, any, argmax, argmin, b
                   logical_or, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, mv, narrow,
                   ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape, round,
                   rsqrt, selu, sigmoid, sign, silu, sin, softmax, softplus, split, sqrt, square, squeeze,
-                  stack, std, sub, sum, t, tanh, transpose, unbind, unflatten, unsqueeze, var, view, where)
+                  stack, std, sub, sum, t, tanh, transpose, trunc, unbind, unflatten, unsqueeze, var, view,
+                  where)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device

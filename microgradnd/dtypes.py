@@ -103,9 +103,18 @@ def result_type(*operands):
     for dtypes in groups:
         if not dtypes:
             continue
-        group_type = np.result_type(*dtypes)
+        group_type = _promote_kinds(dtypes)
         if result is None:
             result = group_type
         elif _category(group_type) > _category(result):
-            result = _default_float if _category(group_type) == _CATEGORY_FLOAT else group_type
+            # a 0-d tensor brings its own dtype (int32 tensor + float64 0-d -> float64); a Python
+            # scalar brings its kind's default (int tensor * 2.5 -> float32)
+            result = group_type
     return result if result is not None else _default_float
+
+
+def _promote_kinds(dtypes):
+    """Promotion inside one priority group: the highest kind wins outright (int64 + float16 ->
+    float16, unlike NumPy's float64); within a kind NumPy's widening rules are PyTorch's."""
+    top = max(_category(d) for d in dtypes)
+    return np.result_type(*[d for d in dtypes if _category(d) == top])

@@ -378,16 +378,16 @@ class Tensor:
         return self._write(_value_array(src), "copy_")
 
     def add_(self, other, alpha=1):
-        return self._write(self.data + _value_array(other) * alpha, "add_")
+        return self._inplace_or_rebind(other if alpha == 1 else other * alpha, "add_")
 
     def sub_(self, other, alpha=1):
-        return self._write(self.data - _value_array(other) * alpha, "sub_")
+        return self._inplace_or_rebind(other if alpha == 1 else other * alpha, "sub_")
 
     def mul_(self, other):
-        return self._write(self.data * _value_array(other), "mul_")
+        return self._inplace_or_rebind(other, "mul_")
 
     def div_(self, other):
-        return self._write(self.data / _value_array(other), "div_")
+        return self._inplace_or_rebind(other, "div_")
 
     def clamp_(self, min=None, max=None):
         return self._write(np.clip(self.data, min, max), "clamp_")
@@ -403,34 +403,36 @@ class Tensor:
         return self._write(_random.normal_array(self.shape, mean, std, generator), "normal_")
 
     def __iadd__(self, other):
-        return self._inplace_or_rebind(other, "add_", _ops.add)
+        return self._inplace_or_rebind(other, "add_")
 
     def __isub__(self, other):
-        return self._inplace_or_rebind(other, "sub_", _ops.sub)
+        return self._inplace_or_rebind(other, "sub_")
 
     def __imul__(self, other):
-        return self._inplace_or_rebind(other, "mul_", _ops.mul)
+        return self._inplace_or_rebind(other, "mul_")
 
     def __itruediv__(self, other):
-        return self._inplace_or_rebind(other, "div_", _ops.div)
+        return self._inplace_or_rebind(other, "div_")
 
-    def _inplace_or_rebind(self, other, name, op):
+    def _inplace_or_rebind(self, other, name):
+        """``self <op>= other``: in place on the buffer when no graph is recorded, else recorded."""
+        _check_inplace_dtype(self, other, name)
         needs_graph = _state.enabled and (
             self._rg or (isinstance(other, Tensor) and other._rg)
         )
         if not needs_graph:
-            return getattr(self, name)(other)
+            with np.errstate(all="ignore"):
+                value = _INPLACE_UFUNCS[name](self.data, _value_array(other))
+            return self._write(value, name)
         self._check_inplace(name)
         # Recorded in-place on a non-leaf: compute out of place and move the result into this
         # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
+        # The old value stays alive in `old` for the backward of the ops that consumed it.
         old = Tensor._make(self.data, self.grad_fn)
         old._vc = self._vc
-        result = op(old, other)
+        result = getattr(_ops, name[:-1])(old, other)
         if result.dtype != self.dtype:
-            raise RuntimeError(
-                f"result type {result.dtype} can't be cast to the desired output type {self.dtype} "
-                f"({name})"
-            )
+            result = result.to(self.dtype)  # float32 += float64 stays float32, as in PyTorch
         self.data = result.data
         self.grad_fn = result.grad_fn
         self._rg = True
@@ -494,6 +496,23 @@ class Tensor:
             t.grad = Tensor(self.grad.data.copy())
         memo[id(self)] = t
         return t
+
+
+def _check_inplace_dtype(tensor, other, op):
+    """PyTorch refuses an in-place op whose result dtype cannot be stored back (int += 1.5, int /= 2)."""
+    result = _dt.result_type(tensor, other if not isinstance(other, (list, tuple)) else np.asarray(other))
+    if op == "div_" and result.kind != "f":
+        result = _dt.get_default_dtype()
+    if _dt._category(result) > _dt._category(tensor.data.dtype):
+        raise RuntimeError(
+            f"result type {_TYPE_WORDS.get(result.kind, result)} can't be cast to the desired output type "
+            f"{_TYPE_WORDS.get(tensor.data.dtype.kind, tensor.data.dtype)} ({op} on a {tensor.data.dtype} tensor; "
+            f"convert it first, e.g. t = t.float())"
+        )
+
+
+_TYPE_WORDS = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
+_INPLACE_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
 
 
 def _value_array(value):

@@ -19,7 +19,7 @@ from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish
                          sigmoid, silu, softplus, step, tanh)
 from .elementwise import (abs, add, cast, ceil, clamp, clip, clone, cos, div, exp, floor, log, maximum,
                           minimum, mul, neg, pow, reciprocal, round, rsqrt, sign, sin, sqrt, square, sub,
-                          where)
+                          trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
                      min, norm, prod, softmax, std, sum, values_indices, var)
@@ -143,7 +143,7 @@ def install_tensor_methods(cls):
         "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer,
         "exp": exp, "log": log, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs, "absolute": abs, "sin": sin,
         "cos": cos, "square": square, "reciprocal": reciprocal, "sign": sign, "floor": floor,
-        "ceil": ceil, "round": round,
+        "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc,
         "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "clip": clip,
         "maximum": maximum, "minimum": minimum, "where": lambda self, cond, other: where(cond, self, other),
         "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,

@@ -24,7 +24,8 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
+            return a + b
 
     @staticmethod
     def backward(ctx, grad):
@@ -39,7 +40,8 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
+            return a - b
 
     @staticmethod
     def backward(ctx, grad):
@@ -52,7 +54,8 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a * b
+        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
+            return a * b
 
     @staticmethod
     def backward(ctx, grad):
@@ -96,7 +99,9 @@ class Neg(Op):
 
 @register("pow", arity=2, smooth=True, domain=(0.2, 2.0))
 class Pow(Op):
-    """out = a ** b;  d/da = b·a^(b-1), d/db = a^b·ln a (0 where a == 0, as PyTorch)"""
+    """out = a ** b;  d/da = b·a^(b-1) (0 where b == 0), d/db = out·ln a (0 where a == 0 and b >= 0), as PyTorch"""
+
+    saves_output = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -110,25 +115,23 @@ class Pow(Op):
         ga = gb = None
         if need_a:
             if isinstance(b, Tensor):
-                ga = grad * b * a ** (b - 1)
-                # PyTorch: the derivative wrt the base is 0 where the exponent is 0 (even at a == 0)
-                ga = where(constant(np.asarray(b.data) == 0), 0.0, ga)
+                # the derivative wrt the base is 0 where the exponent is 0 (even at a == 0)
+                ga = where(constant(b.data == 0), 0.0, grad * (b * a ** (b - 1)))
             elif b == 0:
                 ga = grad * 0.0
             else:
-                ga = grad * b * a ** (b - 1)
+                ga = grad * (b * a ** (b - 1))
         if need_b:
-            out = ctx.output if ctx.output is not None else a ** b
-            a_data = np.asarray(a.data if isinstance(a, Tensor) else a)
-            safe_log = log(where(constant(a_data == 0), 1.0, a)) if isinstance(a, Tensor) else \
-                constant(_log_or_zero(a_data))
-            gb = where(constant((a_data == 0) & (np.asarray(b.data) >= 0)), 0.0, grad * out * safe_log)
+            a_data = a.data if isinstance(a, Tensor) else np.asarray(a)
+            log_a = log(a) if isinstance(a, Tensor) else constant(_log(a_data, grad.dtype))
+            # 0 ** b is constant (0 or 1) for b >= 0: PyTorch defines that derivative as 0
+            gb = grad * where(constant((a_data == 0) & (b.data >= 0)), 0.0, ctx.output * log_a)
         return ga, gb
 
 
-def _log_or_zero(a):
+def _log(a, dtype):
     with np.errstate(all="ignore"):
-        return np.where(a == 0, 0.0, np.log(np.where(a == 0, 1.0, a)))
+        return np.log(np.asarray(a, dtype=dtype))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -258,33 +261,45 @@ class Minimum(Op):
         return grad * mask_tensor(wa, grad), grad * mask_tensor(1.0 - wa, grad)
 
 
-@register("clamp", arity=1, smooth=False, kwargs={"min": -0.5, "max": 0.5}, avoid=((0, -0.5, 0.05), (0, 0.5, 0.05)))
+@register("clamp", arity=1, smooth=False, kwargs={"min": -0.5, "max": 0.5},
+          avoid=((0, -0.5, 0.05), (0, 0.5, 0.05)))
 class Clamp(Op):
-    """out = min(max(x, min), max);  d/dx = 1 inside [min, max] (bounds included, as PyTorch), else 0"""
+    """out = min(max(x, lo), hi), bounds None, numbers or tensors;  d/dx = 1 where lo <= x <= hi
+    (bounds included), d/dlo = 1 where x < lo (and lo < hi), d/dhi = 1 where x > hi (or hi < lo),
+    as PyTorch's clamp backward"""
 
     @staticmethod
-    def forward(ctx, x, min=None, max=None):
-        lo = min.data if isinstance(min, Tensor) else min
-        hi = max.data if isinstance(max, Tensor) else max
-        if lo is None and hi is None:
-            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    def forward(ctx, x, lo, hi):
         out = x
-        if lo is not None:
-            out = np.maximum(out, lo)
-        if hi is not None:
-            out = np.minimum(out, hi)
-        return np.asarray(out, dtype=x.dtype) if out is x else out
+        with np.errstate(all="ignore"):
+            if lo is not None:
+                out = np.maximum(out, lo)
+            if hi is not None:
+                out = np.minimum(out, hi)
+        return out.copy() if out is x else out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.inputs
-        lo, hi = ctx.kwargs.get("min"), ctx.kwargs.get("max")
-        keep = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            keep &= x.data >= (lo.data if isinstance(lo, Tensor) else lo)
-        if hi is not None:
-            keep &= x.data <= (hi.data if isinstance(hi, Tensor) else hi)
-        return grad * mask_tensor(keep, grad)
+        x, lo, hi = ctx.inputs
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        xv = x.data
+        lov = lo.data if isinstance(lo, Tensor) else lo
+        hiv = hi.data if isinstance(hi, Tensor) else hi
+        gx = glo = ghi = None
+        if need_x:
+            keep = True
+            if lov is not None:
+                keep = xv >= lov
+            if hiv is not None:
+                keep = keep & (xv <= hiv)
+            gx = grad * mask_tensor(np.broadcast_to(keep, grad.shape), grad)
+        if need_lo:
+            below = xv < lov if hiv is None else (xv < lov) & (lov < hiv)
+            glo = grad * mask_tensor(np.broadcast_to(below, grad.shape), grad)
+        if need_hi:
+            above = xv > hiv if lov is None else (xv > hiv) | (hiv < lov)
+            ghi = grad * mask_tensor(np.broadcast_to(above, grad.shape), grad)
+        return gx, glo, ghi
 
 
 @register("where", arity=2, smooth=True, kwargs_from_shapes="condition")
@@ -303,6 +318,27 @@ class Where(Op):
         ga = where(constant(cond), grad, zero) if need_a else None
         gb = where(constant(cond), zero, grad) if need_b else None
         return ga, gb
+
+
+_ROUNDING = {"sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
+
+
+@register("floor", arity=1, smooth=False, kwargs={"kind": "floor"},
+          avoid=((0, -1.0, 0.05), (0, 0.0, 0.05), (0, 1.0, 0.05)))
+class PiecewiseConstant(Op):
+    """out = sign/floor/ceil/trunc/round(x) (``kind``);  d/dx = 0 everywhere (as PyTorch defines it)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, kind="floor", decimals=0):
+        if kind == "round":
+            return np.round(x, decimals)
+        return _ROUNDING[kind](x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
 
 
 class Cast(Op):
@@ -369,7 +405,16 @@ def sub(a, b, alpha=1):
     """a - alpha·b (``torch.sub``)."""
     if alpha != 1:
         b = mul(b, alpha)
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
     return _binary(Sub, a, b, "sub")
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, (Tensor, np.ndarray)) and x.dtype == np.bool_)
 
 
 def mul(a, b):
@@ -400,7 +445,13 @@ def _raw(x):
 
 def neg(x):
     """-x (``torch.neg``)."""
-    return Neg.apply(as_operand(x, "neg"))
+    x = as_operand(x, "neg")
+    if isinstance(x, Tensor) and x.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+            "a mask, use the `~` or `logical_not()` op instead."
+        )
+    return Neg.apply(x)
 
 
 def pow(a, b):  # noqa: A001 - torch.pow
@@ -454,10 +505,29 @@ def minimum(a, b):
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp
-    """Limit x to [min, max] (``torch.clamp``/``clip``); either bound may be None or a tensor."""
+    """Limit x to [min, max] (``torch.clamp``/``clip``); either bound may be None, a number or a
+    tensor (tensor bounds broadcast and receive gradients too)."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(x, min=min, max=max)
+    x = _float_or_any(x, "clamp")
+    lo = None if min is None else as_operand(min, "clamp")
+    hi = None if max is None else as_operand(max, "clamp")
+    dtype = result_type(*[v for v in (x, lo, hi) if v is not None])
+    x = _cast_operand(x, dtype)
+    lo = None if lo is None else _cast_operand(lo, dtype)
+    hi = None if hi is None else _cast_operand(hi, dtype)
+    shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in (x, lo, hi) if v is not None]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"clamp: input and bound shapes {', '.join(map(str, shapes))} are not "
+                           f"broadcastable") from None
+    return Clamp.apply(x, lo, hi)
+
+
+def _float_or_any(x, name):
+    x = as_operand(x, name)
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), None)
 
 
 clip = clamp
@@ -467,7 +537,10 @@ def where(condition, a, b):
     """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        cond = cond.astype(bool)
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype} "
+            f"(compare first, e.g. mg.where(x > 0, a, b), or use cond.bool())"
+        )
     a, b = as_operand(a, "where"), as_operand(b, "where")
     dtype = result_type(a, b)
     a = _cast_operand(a, dtype)
@@ -486,7 +559,10 @@ def where(condition, a, b):
 
 
 def cast(x, dtype):
-    """x converted to ``dtype`` (``Tensor.to(dtype)``); differentiable between float dtypes."""
+    """x converted to ``dtype`` (``Tensor.to(dtype)``); differentiable between float dtypes (a cast to
+    an integer or bool dtype leaves the graph, as in PyTorch)."""
+    if np.dtype(dtype).kind not in "fc":
+        return Tensor._make(x.data.astype(dtype), None)
     return Cast.apply(x, dtype=dtype)
 
 
@@ -511,20 +587,34 @@ def reciprocal(x):
 
 
 def sign(x):
-    """Sign of x, no gradient (``torch.sign``)."""
-    return constant(np.sign(_raw(x)))
+    """Sign of x (-1, 0 or 1); its gradient is 0 (``torch.sign``)."""
+    return _piecewise_constant(x, "sign")
 
 
 def floor(x):
     """Round down; zero gradient (``torch.floor``)."""
-    return constant(np.floor(_raw(x)))
+    return _piecewise_constant(x, "floor")
 
 
 def ceil(x):
     """Round up; zero gradient (``torch.ceil``)."""
-    return constant(np.ceil(_raw(x)))
+    return _piecewise_constant(x, "ceil")
+
+
+def trunc(x):
+    """Round towards zero; zero gradient (``torch.trunc``)."""
+    return _piecewise_constant(x, "trunc")
 
 
 def round(x, decimals=0):  # noqa: A001
-    """Round half to even like PyTorch; zero gradient (``torch.round``)."""
-    return constant(np.round(_raw(x), decimals))
+    """Round half to even like PyTorch, optionally to ``decimals`` places; zero gradient (``torch.round``)."""
+    return _piecewise_constant(x, "round", decimals)
+
+
+def _piecewise_constant(x, kind, decimals=0):
+    x = as_operand(x, kind)
+    if not isinstance(x, Tensor):
+        x = Tensor._make(np.asarray(x), None)
+    if x.dtype.kind != "f" and kind != "sign":
+        return x.clone() if x.requires_grad else Tensor._make(x.data.copy(), None)
+    return PiecewiseConstant.apply(x, kind=kind, decimals=decimals)

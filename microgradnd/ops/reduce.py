@@ -5,6 +5,7 @@ Every reduction takes ``dim`` (an int, a tuple or None for all) and ``keepdim``;
 """
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -50,7 +51,8 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, dims=(), keepdim=False):
-        return np.sum(x, axis=dims, keepdims=keepdim)
+        with np.errstate(all="ignore"):
+            return np.sum(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -64,7 +66,8 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, x, dims=(), keepdim=False):
-        return np.prod(x, axis=dims, keepdims=keepdim)
+        with np.errstate(all="ignore"):
+            return np.prod(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -89,6 +92,12 @@ def _prod_of_others(x, dims):
     return constant(np.moveaxis(others, tuple(range(-len(dims), 0)), dims))
 
 
+def _check_nonempty(x, dims, op):
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
 class _ArgReduceMask:
     """Shared backward of max/min: the gradient goes through a constant 0/1 (or 1/k on ties) mask."""
 
@@ -107,6 +116,7 @@ class Amax(_ArgReduceMask, Op):
 
     @staticmethod
     def forward(ctx, x, dims=(), keepdim=False):
+        _check_nonempty(x, dims, "amax")
         out = np.max(x, axis=dims, keepdims=True)
         hit = x == out
         ctx.mask = hit / np.sum(hit, axis=dims, keepdims=True)
@@ -119,6 +129,7 @@ class Amin(_ArgReduceMask, Op):
 
     @staticmethod
     def forward(ctx, x, dims=(), keepdim=False):
+        _check_nonempty(x, dims, "amin")
         out = np.min(x, axis=dims, keepdims=True)
         hit = x == out
         ctx.mask = hit / np.sum(hit, axis=dims, keepdims=True)
@@ -132,7 +143,7 @@ class SelectAlongDim(Op):
     @staticmethod
     def forward(ctx, x, index=None, dims=(), keepdim=False):
         d = dims[0]
-        idx = np.expand_dims(index, d) if not keepdim else index
+        idx = np.expand_dims(index, d)
         out = np.take_along_axis(x, idx, axis=d)
         mask = np.zeros(x.shape, dtype=bool)
         np.put_along_axis(mask, idx, True, axis=d)
@@ -150,7 +161,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, dims=(), keepdim=False):
-        m = np.max(x, axis=dims, keepdims=True)
+        m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # initial: empty dims give -inf
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(all="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
@@ -175,7 +186,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        m = np.max(x, axis=dim, keepdims=True)
+        m = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
         shifted = x - m
         with np.errstate(all="ignore"):
@@ -198,7 +209,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        m = np.max(x, axis=dim, keepdims=True)
+        m = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(all="ignore"):
             e = np.exp(x - m)
@@ -209,6 +220,35 @@ class Softmax(Op):
         y = ctx.output
         dim = ctx.kwargs["dim"]
         return y * (grad - (grad * y).sum(dim=dim, keepdim=True))
+
+
+@register("safe_sqrt", arity=1, smooth=True, domain=(0.1, 5.0))
+class SafeSqrt(Op):
+    """out = √x with d/dx = 1/(2·out), taken as 0 where out == 0: how PyTorch differentiates
+    ``std`` and ``norm`` at 0 (``sqrt`` itself gives inf there)"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(all="ignore"):
+            return np.sqrt(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import where
+
+        out = ctx.output
+        zero = out.data == 0
+        if not zero.any():
+            return grad / (out * 2.0)
+        # a safe denominator keeps the double backward finite as well
+        return grad * mask_tensor(~zero, grad) / where(constant(zero), 1.0, out * 2.0)
+
+
+def _safe_sqrt(x):
+    return SafeSqrt.apply(x)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -250,25 +290,33 @@ def mean(x, dim=None, keepdim=False, dtype=None, **kwargs):
     return Sum.apply(x, dims=dims, keepdim=keepdim) * (1.0 / n if n else float("nan"))
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, correction=None, **kwargs):
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None, _op="var", **kwargs):
     """Σ(x - mean)² / (n - correction) (``torch.var``; default correction 1, ``unbiased=False`` is 0)."""
-    dim, keepdim = _dim_args(dim, keepdim, kwargs, "var")
+    op = _op
+    dim, keepdim = _dim_args(dim, keepdim, kwargs, op)
     if correction is None:
         correction = 0 if unbiased is False else 1
     x = _float_tensor(x, "var")
     dims = norm_dims(dim, x.ndim, "var") if x.ndim else ()
     n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"std and var only support floating point and complex dtypes (got {x.dtype}); "
+                           f"call .float() first")
     centred = x - mean(x, dim=dims, keepdim=True)
     denom = n - correction
-    scale = 1.0 / denom if denom > 0 else float("inf") if n else float("nan")
+    if denom <= 0:
+        warnings.warn(
+            f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+            f"factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    # like PyTorch: divide by max(0, n - correction), so no degrees of freedom gives inf or nan
+    scale = 1.0 / denom if denom > 0 else float("inf")
     return Sum.apply(centred * centred, dims=dims, keepdim=keepdim) * scale
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None, **kwargs):
     """√var (``torch.std``; default correction 1)."""
-    from .elementwise import sqrt
-
-    return sqrt(var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction, **kwargs))
+    return _safe_sqrt(var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction, _op="std",
+                          **kwargs))
 
 
 def prod(x, dim=None, keepdim=False, dtype=None, **kwargs):
@@ -288,7 +336,7 @@ def _max_min(x, dim, keepdim, kwargs, largest, op):
 
         return maximum(x, dim) if largest else minimum(x, dim)
     x = _float_tensor(x, op)
-    if x.numel() == 0:
+    if dim is None and x.numel() == 0:
         raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                            f"Specify the reduction dim with the 'dim' argument.")
     if dim is None:
@@ -296,6 +344,8 @@ def _max_min(x, dim, keepdim, kwargs, largest, op):
     d = norm_dim(dim, x.ndim, op)
     if x.ndim == 0:
         return values_indices(x.clone() if x.requires_grad else x, constant(np.zeros((), dtype=np.int64)))
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     # NumPy's argmax returns the first occurrence, as PyTorch does on CPU
     index = (np.argmax if largest else np.argmin)(x.data, axis=d)
     values = SelectAlongDim.apply(x, index=index, dims=(d,), keepdim=keepdim)
@@ -316,6 +366,9 @@ def min(x, dim=None, keepdim=False, **kwargs):  # noqa: A001 - torch.min
 def amax(x, dim=(), keepdim=False):
     """Max over ``dim`` (all when empty); ties share the gradient (``torch.amax``)."""
     x = _float_tensor(x, "amax")
+    if dim in ((), None) and x.numel() == 0:
+        raise RuntimeError("amax(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
     dims = norm_dims(dim if dim != () else None, x.ndim, "amax")
     return Amax.apply(x, dims=dims, keepdim=keepdim)
 
@@ -323,6 +376,9 @@ def amax(x, dim=(), keepdim=False):
 def amin(x, dim=(), keepdim=False):
     """Min over ``dim`` (all when empty); ties share the gradient (``torch.amin``)."""
     x = _float_tensor(x, "amin")
+    if dim in ((), None) and x.numel() == 0:
+        raise RuntimeError("amin(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
     dims = norm_dims(dim if dim != () else None, x.ndim, "amin")
     return Amin.apply(x, dims=dims, keepdim=keepdim)
 
@@ -332,9 +388,15 @@ def argmax(x, dim=None, keepdim=False, **kwargs):
     dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmax")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if dim is None:
+        if data.size == 0:
+            raise IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
         out = np.argmax(data)
         return constant(np.asarray(out).reshape((1,) * data.ndim) if keepdim else np.asarray(out))
     d = norm_dim(dim, data.ndim, "argmax")
+    if data.ndim == 0:
+        return constant(np.zeros((), dtype=np.int64))
+    if data.shape[d] == 0:
+        raise IndexError(f"argmax(): Expected reduction dim {d} to have non-zero size.")
     return constant(np.argmax(data, axis=d, keepdims=keepdim))
 
 
@@ -343,9 +405,15 @@ def argmin(x, dim=None, keepdim=False, **kwargs):
     dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmin")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if dim is None:
+        if data.size == 0:
+            raise IndexError("argmin(): Expected reduction dim to be specified for input.numel() == 0.")
         out = np.argmin(data)
         return constant(np.asarray(out).reshape((1,) * data.ndim) if keepdim else np.asarray(out))
     d = norm_dim(dim, data.ndim, "argmin")
+    if data.ndim == 0:
+        return constant(np.zeros((), dtype=np.int64))
+    if data.shape[d] == 0:
+        raise IndexError(f"argmin(): Expected reduction dim {d} to have non-zero size.")
     return constant(np.argmin(data, axis=d, keepdims=keepdim))
 
 
@@ -389,11 +457,10 @@ def log_softmax(x, dim=None, dtype=None):
 def norm(x, p="fro", dim=None, keepdim=False):
     """The p-norm over ``dim`` (``torch.norm``; 'fro' and 2 are the Euclidean norm)."""
     from .elementwise import abs as _abs
-    from .elementwise import sqrt
 
     x = _float_tensor(x, "norm")
     if p in ("fro", 2, 2.0):
-        return sqrt(sum(x * x, dim=dim, keepdim=keepdim))
+        return _safe_sqrt(sum(x * x, dim=dim, keepdim=keepdim))
     if p in (float("inf"), "inf"):
         return amax(_abs(x), dim=dim if dim is not None else (), keepdim=keepdim)
     if p == 1:
