@@ -1,0 +1,100 @@
+"""Adam (optionally AMSGrad) with bias correction (``torch.optim.Adam``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _bump, _check, _lerp_, _scalar, _step_tensor, _zeros_like
+from ..tensor import Tensor
+
+
+class Adam(Optimizer):
+    r"""``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)``.
+
+    PyTorch's algorithm::
+
+        t += 1;  g = -grad if maximize else grad
+        weight_decay != 0:  g = g + weight_decay * p    (L2, coupled)
+                            or p = p * (1 - lr * weight_decay)   (decoupled_weight_decay / AdamW)
+        m = m + (1 - beta1) * (g - m)                 ('exp_avg', a lerp)
+        v = beta2 * v + (1 - beta2) * g * g           ('exp_avg_sq')
+        v_max = max(v_max, v)                         ('max_exp_avg_sq', amsgrad only)
+        denom = sqrt(v or v_max) / sqrt(1 - beta2 ** t) + eps
+        p = p - (lr / (1 - beta1 ** t)) * m / denom
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        betas = tuple(_scalar(b) for b in betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _after_load(self):
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+            group.setdefault("decoupled_weight_decay", False)
+
+    def _update(self, group, params):
+        lr = _scalar(group["lr"])
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        eps, wd, amsgrad, maximize = group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group.get("decoupled_weight_decay", False)
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _zeros_like(p)
+            d, g = p.data, p.grad.data
+            if maximize:
+                g = -g
+            step_t = state["step"]
+            step_t.data += 1
+            _bump(step_t)
+            if wd != 0:
+                if decoupled:
+                    d *= 1 - lr * wd
+                else:
+                    g = g + wd * d
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            _lerp_(m.data, g, 1 - beta1)
+            v.data *= beta2
+            v.data += ((1 - beta2) * g) * g
+            _bump(m)
+            _bump(v)
+            step = step_t.data.item()
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2 = 1 - beta2 ** step
+            step_size = lr / bias_correction1
+            bias_correction2_sqrt = bias_correction2 ** 0.5
+            if amsgrad:
+                vmax = state["max_exp_avg_sq"]
+                np.maximum(vmax.data, v.data, out=vmax.data)
+                _bump(vmax)
+                denom = np.sqrt(vmax.data)
+            else:
+                denom = np.sqrt(v.data)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            d += (-step_size * m.data) / denom
+            _bump(p)

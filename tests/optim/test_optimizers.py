@@ -1,0 +1,233 @@
+"""Optimizers on tiny problems with hand-computed numbers, and the Optimizer API (no PyTorch needed)."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+from microgradnd import optim
+
+
+def _quadratic_steps(opt_cls, steps, p0=1.0, dtype=mg.float64, **kw):
+    """Minimise f(p) = p**2 (gradient 2p) and return p after each step."""
+    p = mg.tensor([p0], dtype=dtype, requires_grad=True)
+    opt = opt_cls([p], **kw)
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+        out.append(p.item())
+    return out, opt, p
+
+
+def test_sgd_plain_and_momentum_by_hand():
+    # p1 = 1 - 0.1 * 2 = 0.8; p2 = 0.8 - 0.1 * 1.6 = 0.64
+    assert _quadratic_steps(optim.SGD, 2, lr=0.1)[0] == pytest.approx([0.8, 0.64], abs=1e-15)
+    # momentum 0.9: b1 = g1 = 2 -> p1 = 0.8; b2 = 0.9 * 2 + 1.6 = 3.4 -> p2 = 0.8 - 0.34 = 0.46
+    assert _quadratic_steps(optim.SGD, 2, lr=0.1, momentum=0.9)[0] == pytest.approx([0.8, 0.46], abs=1e-15)
+    # dampening 0.5: b2 = 0.9 * 2 + 0.5 * 1.6 = 2.6 -> p2 = 0.8 - 0.26 = 0.54
+    vals = _quadratic_steps(optim.SGD, 2, lr=0.1, momentum=0.9, dampening=0.5)[0]
+    assert vals == pytest.approx([0.8, 0.54], abs=1e-15)
+    # nesterov: g1 = 2 + 0.9 * 2 = 3.8 -> p1 = 0.62
+    assert _quadratic_steps(optim.SGD, 1, lr=0.1, momentum=0.9, nesterov=True)[0] == pytest.approx([0.62])
+    # weight decay 0.5: g = 2 + 0.5 = 2.5 -> p1 = 0.75; maximize flips the sign: p1 = 1.2
+    assert _quadratic_steps(optim.SGD, 1, lr=0.1, weight_decay=0.5)[0] == pytest.approx([0.75])
+    assert _quadratic_steps(optim.SGD, 1, lr=0.1, maximize=True)[0] == pytest.approx([1.2])
+
+
+def test_adam_adagrad_rmsprop_by_hand():
+    # Adam step 1: m_hat = g, v_hat = g^2 -> p = 1 - 0.1 * g / (|g| + eps) = 0.9 (to 5e-10)
+    vals, opt, p = _quadratic_steps(optim.Adam, 3, lr=0.1)
+    assert vals == pytest.approx([0.9000000005, 0.8004122286917927, 0.70158627294603], abs=1e-13)
+    st = opt.state[p]
+    assert st["step"].item() == 3.0
+    assert sorted(st) == ["exp_avg", "exp_avg_sq", "step"]
+    vals = _quadratic_steps(optim.Adagrad, 3, lr=0.1)[0]  # sum += g^2; p -= lr * g / (sqrt(sum) + eps)
+    assert vals == pytest.approx([0.900000000005, 0.8331035268450359, 0.7804561813568098], abs=1e-13)
+    vals = _quadratic_steps(optim.RMSprop, 3, lr=0.01)[0]  # v = 0.99 v + 0.01 g^2
+    assert vals == pytest.approx([0.9000000049999998, 0.8329179679700331, 0.7799822732436351], abs=1e-13)
+    # AdamW with weight decay 0.5: p *= 1 - 0.1 * 0.5 first, then the Adam step (m_hat = g = 2)
+    vals = _quadratic_steps(optim.AdamW, 1, lr=0.1, weight_decay=0.5)[0]
+    assert vals == pytest.approx([0.95 - 0.1 * 2 / (2 + 1e-8)], abs=1e-13)
+
+
+def test_curriculum_gradient_descent_1d():
+    # loss (x - 3)^2 + 10 from x = 10 at lr 0.2 converges to x = 3, loss 10
+    x = mg.tensor(10.0, requires_grad=True)
+    opt = optim.SGD([x], lr=0.2)
+    for _ in range(60):
+        opt.zero_grad()
+        loss = (x - 3) ** 2 + 10
+        loss.backward()
+        opt.step()
+    assert x.item() == pytest.approx(3.0, abs=1e-5)
+    assert ((x - 3) ** 2 + 10).item() == pytest.approx(10.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("cls,kw", [(optim.SGD, dict(lr=0.3, momentum=0.5)), (optim.Adagrad, dict(lr=0.5)),
+                                    (optim.RMSprop, dict(lr=0.05)), (optim.Adam, dict(lr=0.1)),
+                                    (optim.AdamW, dict(lr=0.1, amsgrad=True))])
+def test_anisotropic_bowl_converges_and_float32_stays_float32(cls, kw):
+    # f(x, y) = x^2 / 20 + y^2, the curriculum's bowl
+    p = mg.tensor([-7.0, 2.0], requires_grad=True)
+    opt = cls([p], **kw)
+    for _ in range(400):
+        opt.zero_grad()
+        (p[0] ** 2 / 20 + p[1] ** 2).backward()
+        opt.step()
+    assert p.dtype == mg.float32
+    assert all(v.dtype == mg.float32 for v in opt.state[p].values() if v.ndim > 0)
+    assert np.abs(p.detach().numpy()).max() < 0.6
+
+
+def test_step_is_in_place_and_bumps_version():
+    p = mg.tensor([1.0, 2.0], requires_grad=True)
+    buf = p.data
+    v0 = p._version
+    opt = optim.SGD([p], lr=0.5)
+    p.grad = mg.tensor([1.0, 1.0])
+    opt.step()
+    assert p.data is buf and p._version > v0
+    assert p.tolist() == [0.5, 1.5]
+    assert p.is_leaf and p.requires_grad and p.grad_fn is None
+
+
+def test_params_without_grad_are_skipped_and_have_no_state():
+    a = mg.tensor([1.0], requires_grad=True)
+    b = mg.tensor([1.0], requires_grad=True)
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = mg.tensor([1.0])
+    opt.step()
+    assert b.item() == 1.0 and b not in opt.state and a.item() != 1.0
+    assert list(opt.state_dict()["state"]) == [0]
+
+
+def test_zero_grad_to_none_and_to_zero():
+    p = mg.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = mg.tensor([3.0])
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is not None and p.grad.tolist() == [0.0]
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_params_from_generator_list_and_groups():
+    ws = [mg.tensor([1.0], requires_grad=True) for _ in range(3)]
+    opt = optim.SGD((w for w in ws), lr=0.1)
+    assert len(opt.param_groups) == 1 and opt.param_groups[0]["params"] == ws
+    opt = optim.SGD([{"params": ws[:2]}, {"params": ws[2], "lr": 1.0, "momentum": 0.5}], lr=0.1)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 1.0]
+    assert [g["momentum"] for g in opt.param_groups] == [0, 0.5]
+    for w in ws:
+        w.grad = mg.tensor([1.0])
+    opt.step()
+    assert [w.item() for w in ws] == pytest.approx([0.9, 0.9, 0.0])
+    extra = mg.tensor([2.0], requires_grad=True)
+    opt.add_param_group({"params": [extra], "lr": 0.25})
+    assert opt.param_groups[-1]["momentum"] == 0 and opt.param_groups[-1]["lr"] == 0.25
+    named = optim.SGD([("w0", ws[0]), ("w1", ws[1])], lr=0.1)
+    assert named.param_groups[0]["param_names"] == ["w0", "w1"]
+
+
+def test_constructor_errors():
+    p = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.SGD([p], lr=-1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam([])
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([p * 2], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(ValueError, match="Nesterov"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1"):
+        optim.Adam([p], betas=(0.9, 1.5))
+    with pytest.raises(TypeError, match="only optimize Tensors"):
+        optim.SGD([1.0], lr=0.1)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        optim.SGD([p, p], lr=0.1)
+    assert any("duplicate" in str(x.message) for x in w)
+
+
+def test_closure_is_evaluated_with_grad_and_returned():
+    p = mg.tensor([2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = opt.step(closure)
+    assert loss.item() == 4.0 and p.item() == 1.0
+    assert mg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("cls,kw", [(optim.SGD, dict(lr=0.1, momentum=0.9)), (optim.Adam, dict(lr=0.05, amsgrad=True)),
+                                    (optim.RMSprop, dict(centered=True, momentum=0.3)), (optim.Adagrad, {}),
+                                    (optim.AdamW, {})])
+def test_state_dict_round_trip_resumes_identically(cls, kw):
+    def make():
+        p = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+        return p, cls([p], **kw)
+
+    def train(p, opt, n):
+        for _ in range(n):
+            opt.zero_grad()
+            ((p ** 2).sum() + p.sin().sum()).backward()
+            opt.step()
+
+    p1, o1 = make()
+    train(p1, o1, 6)
+    p2, o2 = make()
+    train(p2, o2, 3)
+    sd = o2.state_dict()
+    assert set(sd) == {"state", "param_groups"} and sd["param_groups"][0]["params"] == [0]
+    p3, o3 = make()
+    p3.data[...] = p2.data
+    o3.load_state_dict(sd)
+    assert o3.state[p3] is not o2.state[p2]
+    for k, v in o2.state[p2].items():  # loaded state is a copy, not an alias
+        assert v.data is not o3.state[p3][k].data
+    train(p3, o3, 3)
+    np.testing.assert_allclose(p3.detach().numpy(), p1.detach().numpy(), rtol=1e-6)
+
+
+def test_load_state_dict_checks_before_changing_anything():
+    a, b = mg.tensor([1.0], requires_grad=True), mg.tensor([1.0], requires_grad=True)
+    opt1 = optim.SGD([a, b], lr=0.1)
+    opt2 = optim.SGD([a], lr=0.7)
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        opt2.load_state_dict(opt1.state_dict())
+    assert opt2.param_groups[0]["lr"] == 0.7
+    opt3 = optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.2)
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        opt3.load_state_dict(opt1.state_dict())
+
+
+def test_state_dict_casts_state_to_param_dtype():
+    p64 = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    opt = optim.Adam([p64])
+    p64.grad = mg.ones_like(p64)
+    opt.step()
+    sd = opt.state_dict()
+    p32 = mg.tensor([1.0, 2.0], requires_grad=True)
+    opt32 = optim.Adam([p32])
+    opt32.load_state_dict(sd)
+    assert opt32.state[p32]["exp_avg"].dtype == mg.float32
+    assert opt32.state[p32]["step"].dtype == sd["state"][0]["step"].dtype
+
+
+def test_repr_lists_groups():
+    p = mg.tensor([1.0], requires_grad=True)
+    text = repr(optim.SGD([p], lr=0.1, momentum=0.9))
+    assert text.startswith("SGD (\nParameter Group 0\n") and "    momentum: 0.9\n" in text

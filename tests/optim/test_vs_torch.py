@@ -1,0 +1,159 @@
+"""Optimizer step sequences and schedules against PyTorch on random problems (optional: needs torch)."""
+import numpy as np
+import pytest
+
+import microgradnd as mg
+
+torch = pytest.importorskip("torch")
+
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.5, maximize=True)),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.05, initial_accumulator_value=0.1, eps=1e-6)),
+    ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("RMSprop", dict()),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.02, centered=True)),
+    ("RMSprop", dict(lr=0.02, momentum=0.5, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.9), eps=1e-3, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=1e-5)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.02, weight_decay=0.1, amsgrad=True)),
+]
+
+
+def _run(lib, name, kwargs, p0s, coefs, steps, dtype):
+    if lib is torch:
+        params = [torch.tensor(p, dtype=dtype, requires_grad=True) for p in p0s]
+        cs = [torch.tensor(c, dtype=dtype) for c in coefs]
+    else:
+        params = [mg.tensor(p, dtype=dtype, requires_grad=True) for p in p0s]
+        cs = [mg.tensor(c, dtype=dtype) for c in coefs]
+    opt = getattr(lib.optim, name)(params, **kwargs)
+    history = []
+    for t in range(steps):
+        opt.zero_grad()
+        # a bumpy objective so gradients change sign and size from step to step
+        loss = sum(((c * p) ** 2).sum() + (p * c).sin().sum() for p, c in zip(params, cs))
+        loss.backward()
+        if t == 2:
+            params[1].grad = None  # a parameter without gradient is skipped this step
+        opt.step()
+        history.append([p.detach().numpy().copy() for p in params])
+    states = [{k: (v.numpy().copy() if hasattr(v, "numpy") else v) for k, v in opt.state[p].items()}
+              for p in params]
+    return history, states
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_step_sequence_matches_torch(name, kwargs, dtype):
+    rng = np.random.default_rng(len(str(kwargs)) + len(name))
+    p0s = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
+    coefs = [rng.uniform(0.2, 2.0, size=(3, 4)), rng.uniform(0.2, 2.0, size=(4,))]
+    h_mg, s_mg = _run(mg, name, kwargs, p0s, coefs, 12, getattr(mg, dtype))
+    h_t, s_t = _run(torch, name, kwargs, p0s, coefs, 12, getattr(torch, dtype))
+    tol = dict(rtol=1e-12, atol=1e-13) if dtype == "float64" else dict(rtol=2e-5, atol=2e-6)
+    for a_steps, b_steps in zip(h_mg, h_t):
+        for a, b in zip(a_steps, b_steps):
+            assert a.dtype == np.dtype(dtype)
+            np.testing.assert_allclose(a, b, **tol)
+    for sa, sb in zip(s_mg, s_t):
+        assert sorted(sa) == sorted(sb)
+        for k in sa:
+            np.testing.assert_allclose(np.asarray(sa[k]), np.asarray(sb[k]), **tol)
+            assert np.asarray(sa[k]).dtype == np.asarray(sb[k]).dtype
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS[::3])
+def test_state_dict_layout_matches_torch(name, kwargs):
+    p0s = [np.ones((2, 2)), np.zeros(3)]
+    mp = [mg.tensor(p, requires_grad=True) for p in p0s]
+    tp = [torch.tensor(p, requires_grad=True) for p in p0s]
+    mo = getattr(mg.optim, name)([{"params": [mp[0]]}, {"params": [mp[1]], "lr": 0.5}], **kwargs)
+    to = getattr(torch.optim, name)([{"params": [tp[0]]}, {"params": [tp[1]], "lr": 0.5}], **kwargs)
+    for ps, o in ((mp, mo), (tp, to)):
+        for p in ps:
+            p.grad = p.detach() * 0 + 1
+        o.step()
+    ms, ts = mo.state_dict(), to.state_dict()
+    assert ms["param_groups"] == ts["param_groups"]
+    assert list(ms["state"]) == list(ts["state"])
+    for k in ts["state"]:
+        assert list(ms["state"][k]) == list(ts["state"][k])
+
+
+def _sched_run(lib, sched_name, sched_kwargs, steps, metrics=None):
+    p = (torch.zeros(1, requires_grad=True) if lib is torch else mg.zeros(1, requires_grad=True))
+    q = (torch.zeros(1, requires_grad=True) if lib is torch else mg.zeros(1, requires_grad=True))
+    opt = lib.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.3}], lr=0.1, momentum=0.9)
+    sched = getattr(lib.optim.lr_scheduler, sched_name)(opt, **sched_kwargs)
+    lrs = [[g["lr"] for g in opt.param_groups]]
+    for i in range(steps):
+        opt.step()
+        if metrics is not None:
+            sched.step(metrics[i])
+        else:
+            sched.step()
+        lrs.append(list(sched.get_last_lr()))
+        assert lrs[-1] == [g["lr"] for g in opt.param_groups]
+    return lrs, sched, opt
+
+
+SCHEDULES = [
+    ("StepLR", dict(step_size=3, gamma=0.5)),
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
+    ("ExponentialLR", dict(gamma=0.87)),
+    ("CosineAnnealingLR", dict(T_max=7)),
+    ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01)),
+    ("LambdaLR", dict(lr_lambda=lambda e: 1.0 / (1 + e))),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", SCHEDULES)
+def test_schedule_matches_torch(name, kwargs):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, sa, oa = _sched_run(mg, name, kwargs, 25)
+        b, sb, ob = _sched_run(torch, name, kwargs, 25)
+    assert a == b  # exact: same recursive formulas in double precision
+    assert sa.last_epoch == sb.last_epoch == 25
+    assert [g["initial_lr"] for g in oa.param_groups] == [g["initial_lr"] for g in ob.param_groups]
+    assert sa.base_lrs == sb.base_lrs
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),
+    dict(mode="max", factor=0.5, patience=2, threshold=0.01, threshold_mode="abs", cooldown=1, min_lr=0.02),
+    dict(patience=1, cooldown=2, min_lr=[0.001, 0.05], eps=1e-3),
+    dict(mode="max", patience=0, threshold=0.1),
+])
+def test_reduce_on_plateau_matches_torch(kwargs):
+    rng = np.random.default_rng(3)
+    metrics = list(np.cumsum(rng.normal(0, 1, 40)) * 0.1 + 5)
+    a, sa, _ = _sched_run(mg, "ReduceLROnPlateau", kwargs, 40, metrics)
+    b, sb, _ = _sched_run(torch, "ReduceLROnPlateau", kwargs, 40, metrics)
+    assert a == b
+    assert (sa.best, sa.num_bad_epochs, sa.cooldown_counter) == (sb.best, sb.num_bad_epochs, sb.cooldown_counter)
+
+
+def test_error_messages_match_torch():
+    p = mg.zeros(2, requires_grad=True)
+    tp = torch.zeros(2, requires_grad=True)
+    cases = [("SGD", dict(lr=-1)), ("SGD", dict(momentum=-0.1)), ("SGD", dict(nesterov=True)),
+             ("Adam", dict(betas=(1.0, 0.9))), ("Adam", dict(eps=-1.0)), ("Adagrad", dict(lr_decay=-1)),
+             ("RMSprop", dict(alpha=-1)), ("AdamW", dict(weight_decay=-1))]
+    for name, kw in cases:
+        with pytest.raises(ValueError) as ours:
+            getattr(mg.optim, name)([p], **kw)
+        with pytest.raises(ValueError) as theirs:
+            getattr(torch.optim, name)([tp], **kw)
+        assert str(ours.value) == str(theirs.value)
