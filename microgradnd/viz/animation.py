@@ -1,0 +1,1 @@
+def backward_animation(*a, **k): raise NotImplementedError

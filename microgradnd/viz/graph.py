@@ -1,0 +1,280 @@
+"""``draw_graph``: the computational graph as a ``graphviz.Digraph``, drawn like the apple slides.
+
+Tensors are boxes (name, value, gradient); ops are round nodes (``×``, ``+``, ``sigmoid``, ``matmul``);
+each input edge carries, in operand order, the forward value above and, after ``backward()``, the
+gradient that flowed back along it below in red, plus the local derivative d(out)/d(in) in blue for
+elementwise and scalar ops. Gradients are recomputed from the graph (``trace.py``), so intermediate
+results show theirs without ``retain_grad()``. Node ids come from the traversal order, so the same
+expression always gives the same DOT text.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import labels
+from .names import display_name, op_details, op_name, operand_role, resolve_names
+from .render import Digraph
+from .trace import BackwardWalk, Graph, tensor_key
+
+GRAD_COLOR = "#d62728"
+LOCAL_COLOR = "#1f77b4"
+HIGHLIGHT_COLOR = "#ff7f0e"
+BEFORE_BACKWARD_NOTE = "values only: gradients appear after backward()"
+LEGEND = "black: forward value · red: gradient flowing back · blue: local derivative d(out)/d(in)"
+
+
+def draw_graph(root, *, show_values=True, show_grads=True, show_local_grads=True, rankdir="LR",
+               max_values=6, collapse_modules=False, names=None, infer_names=True, gradient=None):
+    """Draw the graph that produced ``root`` and return a ``graphviz.Digraph`` (``.source`` is the DOT
+    text; ``.render('apple', format='svg')`` or ``mg.viz.render(g, 'apple.svg')`` needs the ``dot``
+    binary).
+
+    - ``show_values`` / ``show_grads`` / ``show_local_grads``: forward values, gradients (shown once
+      ``backward()`` has run: recomputed, so intermediates need no ``retain_grad()``), and the local
+      derivative d(out)/d(in) on the edges of elementwise and scalar ops.
+    - ``max_values``: tensors with at most this many elements show their values; larger ones show
+      shape, dtype and min/mean/max.
+    - ``collapse_modules``: draw each ``nn.Module`` call (of a module without submodules) as one node.
+    - ``names``: extra names, ``{"price": t}``; ``infer_names``: also name tensors after the caller's
+      local variables. ``gradient``: the seed d(root) for a non-scalar root (default ones).
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph: expected a microgradnd Tensor, got {type(root).__name__}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    names = resolve_names(names, infer_names)
+    graph = Graph(root)
+    with_grads = bool(show_grads) and (graph.backward_ran() or gradient is not None)
+    drawer = Drawer(graph, names, show_values=show_values, show_grads=show_grads,
+                    show_local_grads=show_local_grads, rankdir=rankdir, max_values=max_values,
+                    collapse_modules=collapse_modules)
+    flows = None
+    if with_grads:
+        walk = BackwardWalk(root, gradient, local=show_local_grads, graph=graph).run()
+        flows = Flows(walk.grads, {id(f.node): f for f in walk.steps})
+    note = None
+    if show_grads and not with_grads and graph.order:
+        note = BEFORE_BACKWARD_NOTE
+    return drawer.draw(flows, note=note)
+
+
+class Flows:
+    """Gradients to show: ``grads`` (tensor_key -> array) and ``nodes`` (id(node) -> NodeFlow)."""
+
+    def __init__(self, grads, nodes):
+        self.grads, self.nodes = grads, nodes
+
+
+class Drawer:
+    """Builds the Digraph; ``draw`` may be called several times (the stepper draws one per step)."""
+
+    def __init__(self, graph, names, show_values=True, show_grads=True, show_local_grads=True,
+                 rankdir="LR", max_values=6, collapse_modules=False):
+        self.graph = graph
+        self.names = names
+        self.show_values = show_values
+        self.show_grads = show_grads
+        self.show_local = show_local_grads
+        self.rankdir = rankdir
+        self.max_values = max_values
+        self.groups = None
+        if collapse_modules:
+            from .modules import module_groups
+
+            self.groups = module_groups(graph, collapse_modules)
+        self._assign_ids()
+
+    # -- ids: from the traversal order, never from id() ------------------------------------------------
+    def _assign_ids(self):
+        tensor_ids, op_ids, const_ids = {}, {}, {}
+        nt = nf = nc = 0
+        for node in self.graph.order:
+            for i, x in enumerate(node.inputs):
+                if isinstance(x, Tensor):
+                    key = tensor_key(x)
+                    if key not in tensor_ids:
+                        tensor_ids[key] = f"t{nt}"
+                        nt += 1
+                else:
+                    const_ids[(id(node), i)] = f"c{nc}"
+                    nc += 1
+            op_ids[id(node)] = f"f{nf}"
+            nf += 1
+            key = ("n", id(node))
+            if key not in tensor_ids:
+                tensor_ids[key] = f"t{nt}"
+                nt += 1
+        root_key = tensor_key(self.graph.root)
+        if root_key not in tensor_ids:
+            tensor_ids[root_key] = f"t{nt}"
+        self.tensor_ids, self.op_ids, self.const_ids = tensor_ids, op_ids, const_ids
+
+    # -- the drawing ------------------------------------------------------------------------------------
+    def draw(self, flows=None, note=None, highlight=None, done=None):
+        """The Digraph with ``flows`` (None: values only); ``highlight``: a node to mark (the stepper);
+        ``done``: ids of nodes whose backward has run (edges of the others show no gradient yet)."""
+        g = Digraph(name="microgradnd", graph_attr={
+            "rankdir": self.rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.3",
+            "ranksep": "0.45", "labelloc": "b",
+        }, node_attr={"fontname": "Helvetica", "fontsize": "11"},
+            edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
+        graph = self.graph
+        drawn = set()
+        groups = self.groups
+        hidden = groups.hidden if groups is not None else set()
+        for node in graph.order:
+            if id(node) in hidden:
+                group = groups.by_node[id(node)]
+                if group.output_node is node:
+                    self._draw_group(g, group, flows, done)
+                continue
+            for i, x in enumerate(node.inputs):
+                if isinstance(x, Tensor):
+                    key = tensor_key(x)
+                    if key not in drawn:
+                        drawn.add(key)
+                        self._draw_tensor(g, x, flows)
+                else:
+                    g.node(self.const_ids[(id(node), i)], label=html.escape(labels.format_number(x)
+                           if np.ndim(x) == 0 else labels.format_array(x, self.max_values)),
+                           shape="plaintext", fontsize="10", fontcolor="#555555")
+            self._draw_op(g, node, flows, highlight is node, done)
+            out = graph.output_of(node)
+            key = tensor_key(out)
+            if key not in drawn:
+                drawn.add(key)
+                self._draw_tensor(g, out, flows)
+            g.edge(self.op_ids[id(node)], self.tensor_ids[key])
+        if graph.root.grad_fn is None:
+            self._draw_tensor(g, graph.root, flows)
+        text = [note] if note else []
+        if flows is not None:
+            text.append(LEGEND if self.show_local else LEGEND.rsplit(" · ", 1)[0])
+        if text:
+            g.attr(label="\n".join(text))
+        return g
+
+    def _draw_tensor(self, g, t, flows):
+        key = tensor_key(t)
+        rows = []
+        name = display_name(t, self.names)
+        if name:
+            rows.append(f"<B>{html.escape(name)}</B>")
+        if self.show_values:
+            rows.extend(self._value_rows(t.data))
+        elif t.ndim:
+            rows.append(html.escape(labels.shape_text(t.shape)))
+        if flows is not None and t._rg:
+            grad = flows.grads.get(key)
+            if grad is not None:
+                rows.append(_font(GRAD_COLOR, "grad " + self._values_inline(grad)))
+                stored = t.grad
+                if (t.grad_fn is None and stored is not None and stored.shape == grad.shape
+                        and not np.allclose(stored.data, grad, rtol=1e-5, atol=1e-8)):
+                    rows.append(_font(GRAD_COLOR, ".grad holds " + self._values_inline(stored.data)
+                                      + " (accumulated)"))
+        if not rows:
+            rows.append(html.escape(labels.shape_text(t.shape)))
+        style = "rounded,filled"
+        if t.grad_fn is None:
+            fill = "#dbe9f6" if t._rg else "#eeeeee"
+        else:
+            fill = "#ffffff"
+        attrs = {"shape": "box", "style": style, "fillcolor": fill}
+        if t is self.graph.root:
+            attrs["penwidth"] = "2"
+        g.node(self.tensor_ids[key], label="<" + "<BR/>".join(rows) + ">", **attrs)
+
+    def _value_rows(self, array):
+        a = np.asarray(array)
+        if a.size <= self.max_values:
+            return [html.escape(labels.format_array(a, self.max_values))]
+        head, _, stats = labels.summary(a).partition(" · ")
+        return [html.escape(head), html.escape(stats)] if stats else [html.escape(head)]
+
+    def _values_inline(self, array):
+        return html.escape(labels.format_array(array, self.max_values))
+
+    def _draw_op(self, g, node, flows, highlighted, done):
+        label = html.escape(op_name(node))
+        details = op_details(node)
+        if details:
+            label += '<BR/><FONT POINT-SIZE="9">' + html.escape(", ".join(details)) + "</FONT>"
+        short = len(op_name(node)) <= 2
+        attrs = {"shape": "circle" if short and not details else "ellipse", "style": "filled",
+                 "fillcolor": "#fff3c4"}
+        if highlighted:
+            attrs.update(fillcolor=HIGHLIGHT_COLOR, penwidth="3", color="#b35900")
+        op_id = self.op_ids[id(node)]
+        g.node(op_id, label="<" + label + ">", **attrs)
+        flow = None
+        if flows is not None and (done is None or id(node) in done):
+            flow = flows.nodes.get(id(node))
+        for i, x in enumerate(node.inputs):
+            edge = flow.edges[i] if flow is not None else None
+            rows = []
+            role = operand_role(node, i)
+            if role:
+                rows.append(f"<I>{html.escape(role)}</I>")
+            if isinstance(x, Tensor):
+                if self.show_values:
+                    rows.append(self._edge_value(x.data))
+                src = self.tensor_ids[tensor_key(x)]
+            else:
+                src = self.const_ids[(id(node), i)]
+            if edge is not None and edge.flowing is not None:
+                rows.append(_font(GRAD_COLOR, self._edge_value(edge.flowing)))
+                if edge.summed:
+                    rows.append(_font(GRAD_COLOR, html.escape(labels.axes_text(edge.summed))))
+            if self.show_local and edge is not None and edge.local is not None and edge.flowing is not None:
+                rows.append(_font(LOCAL_COLOR, "local " + self._edge_value(edge.local)))
+            attrs = {"tooltip": f"input {i} of {op_name(node)}"}
+            if rows:
+                attrs["label"] = "<" + "<BR/>".join(rows) + ">"
+            g.edge(src, op_id, **attrs)
+
+    def _edge_value(self, array):
+        a = np.asarray(array)
+        if a.size <= self.max_values:
+            return html.escape(labels.format_array(a, self.max_values))
+        return html.escape(labels.shape_text(a.shape))
+
+    def _draw_group(self, g, group, flows, done):
+        """One box for a collapsed module call; its inputs from outside point into it."""
+        gid = group.dot_id
+        rows = [f"<B>{html.escape(group.title)}</B>"]
+        for pname, p in group.parameters:
+            line = f"{pname} {labels.shape_text(p.shape)}"
+            if flows is not None:
+                grad = flows.grads.get(tensor_key(p))
+                if grad is not None:
+                    rows.append(html.escape(line))
+                    norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
+                    rows.append(_font(GRAD_COLOR, "‖grad‖ " + html.escape(labels.format_short(norm))))
+                    continue
+            rows.append(html.escape(line))
+        rows.append(f'<FONT POINT-SIZE="9">{group.op_count} ops</FONT>')
+        with g.subgraph(name=f"cluster_{gid}") as c:
+            c.attr(label="", style="rounded,dashed", color="#888888")
+            c.node(gid, label="<" + "<BR/>".join(rows) + ">", shape="box3d", style="filled",
+                   fillcolor="#e8f4e8")
+        for x in group.inputs:
+            key = tensor_key(x)
+            src = self.tensor_ids[key]
+            label = self._edge_value(x.data) if self.show_values else ""
+            grad = None if flows is None else flows.grads.get(key)
+            rows = [label] if label else []
+            if grad is not None:
+                rows.append(_font(GRAD_COLOR, self._edge_value(grad)))
+            attrs = {"label": "<" + "<BR/>".join(rows) + ">"} if rows else {}
+            g.edge(src, gid, **attrs)
+        out = self.graph.output_of(group.output_node)
+        self._draw_tensor(g, out, flows)
+        g.edge(gid, self.tensor_ids[tensor_key(out)])
+
+
+def _font(color, text):
+    return f'<FONT COLOR="{color}">{text}</FONT>'

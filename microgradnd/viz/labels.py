@@ -1,0 +1,92 @@
+"""How numbers and arrays are written on the drawings.
+
+Scalars use the shortest form that reads back as the same number at display precision (8 significant
+digits): ``2.2`` rather than ``2.2000000000000002`` or ``2.2000000``, ``220`` rather than ``220.0000``.
+Small arrays are written out (``[1, 2.5, 3]``); large ones as shape, dtype and min/mean/max.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+DIGITS = 8  # significant digits kept on drawings: float32 holds about 7, so nothing real is lost
+
+
+def format_number(value, digits: int = DIGITS) -> str:
+    """Shortest faithful text for one number: ``format_number(np.float32(2.2)) == '2.2'``,
+    ``format_number(220.00000000000003) == '220'``, ``format_number(1e-7) == '1e-07'``."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, complex):
+        return str(value)
+    v = np.asarray(value)
+    if v.dtype.kind in "iu":
+        return str(int(v))
+    if v.dtype.kind == "b":
+        return str(bool(v))
+    if v.dtype.kind != "f":
+        v = v.astype(np.float64)
+    v = v.reshape(()).item() if v.dtype == np.float64 else v.reshape(())[()]
+    if not np.isfinite(v):
+        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v == 0:
+        return "0"
+    magnitude = abs(float(v))
+    if 1e-4 <= magnitude < 10.0 ** digits:
+        return np.format_float_positional(v, precision=digits, unique=True, fractional=False, trim="-")
+    return np.format_float_scientific(v, precision=digits - 1, unique=True, trim="-")
+
+
+def format_short(value, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits (for summaries: min/mean/max)."""
+    return format_number(value, digits)
+
+
+def format_array(array, max_values: int = 6) -> str:
+    """The values of a small array (``[[1, 2], [3, 4]]``) or a summary of a large one."""
+    a = np.asarray(array)
+    if a.ndim == 0:
+        return format_number(a[()])
+    if a.size <= max_values:
+        return _nested(a)
+    return summary(a)
+
+
+def summary(a) -> str:
+    """``shape (3, 4) float32 · min -1.2 · mean 0.31 · max 2`` (one line)."""
+    a = np.asarray(a)
+    head = f"{shape_text(a.shape)} {a.dtype}"
+    if a.size == 0:
+        return head + " (empty)"
+    if a.dtype.kind in "fiu":
+        with np.errstate(all="ignore"):
+            stats = (a.min(), a.astype(np.float64).mean(), a.max())
+        return head + " · min {} · mean {} · max {}".format(*(format_short(s) for s in stats))
+    return head
+
+
+def shape_text(shape) -> str:
+    """``(3, 4)``; a 1-D shape as ``(3,)`` like Python."""
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _nested(a) -> str:
+    if a.ndim == 0:
+        return format_number(a[()])
+    if a.ndim == 1:
+        return "[" + ", ".join(format_number(x) for x in a) + "]"
+    return "[" + ", ".join(_nested(row) for row in a) + "]"
+
+
+def format_fixed(value, decimals: int = 8) -> str:
+    """Fixed decimals, the way the course writes a derivation (``0.20944600``)."""
+    return f"{float(np.asarray(value).reshape(())):.{decimals}f}"
+
+
+def axes_text(axes) -> str:
+    """``sum over dim 0`` / ``sum over dims 0, 2``: the mark of a broadcast gradient summed back."""
+    axes = tuple(axes)
+    if len(axes) == 1:
+        return f"sum over dim {axes[0]}"
+    return "sum over dims " + ", ".join(str(a) for a in axes)
