@@ -84,3 +84,29 @@ def test_14_higher_order(run_example):
         assert got == pytest.approx(value, abs=1e-6) and formula == pytest.approx(value, abs=1e-6)
     assert "[[0.1, 0.0], [0.0, 2.0]]" in text
     assert pngs(out) == ["tanh_derivatives.png"]
+
+
+def test_06_mse_vs_cross_entropy(run_example):
+    text, out = run_example("06_mse_vs_cross_entropy")
+    assert number(text, "MSE            first dL/dw =") == 0.0173         # (a - y)·σ'(z)·x: tiny
+    assert number(text, "cross-entropy  first dL/dw =") == 0.982          # (a - y)·x: the factor cancels
+    assert number(text, "σ'(z) at the start = a(1 - a) =") == 0.0177
+    mse = text[text.index("MSE  "):].splitlines()[0]
+    ce = text[text.index("cross-entropy  "):].splitlines()[0]
+    assert number(mse, "100:") > 0.9 and number(ce, "100:") < 0.05      # CE has learned, MSE has not
+    assert "-ln 0.7 = 0.35667" in text
+    assert pngs(out) == ["mse_vs_cross_entropy.png"]
+
+
+def test_08_optimizers(run_example):
+    text, out = run_example("08_optimizers")
+    # the library's momentum SGD follows the course's rule v = m·v - lr·g, p += v, step for step
+    for line in (ln for ln in text.splitlines() if ln.startswith("step ")):
+        by_hand, library = line.split("by hand")[1].split("mg.optim.SGD")
+        assert by_hand.strip() == library.strip()
+    assert "step 3: by hand (-6.610653, +0.124000)" in text
+    finals = {name: number(text, f"{name} ") for name in ("SGD", "Momentum", "AdaGrad", "RMSprop", "Adam")}
+    assert len(finals) == 5
+    for name in finals:  # every optimizer got much closer to the minimum than f(-7, 2) = 6.45
+        assert number(text[text.index(name + " "):], "f =") < 0.3
+    assert pngs(out) == ["optimizers.png"]
