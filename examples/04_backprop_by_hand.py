@@ -63,7 +63,7 @@ def network_a():
     via_o2 = v["o2"].grad.item() * o2 * (1 - o2) * W["W7"].item()
     print(f"dE/dh1 = {via_o1:.8f} + {via_o2:.8f} = {v['h1'].grad.item():.8f}   (a sum over both outputs)")
     print("every gradient:", ", ".join(f"dE/d{n} = {W[n].grad.item():.8f}" for n in A_NAMES))
-    explanation = None  # mg.explain(v["E"], W["W5"])
+    explanation = mg.explain(v["E"], W["W5"])
 
     sgd_step(W, lr=0.5)
     _common.heading("A. after one step at lr 0.5")
@@ -100,7 +100,7 @@ def network_b():
     print(f"E = {E.item():.8f}")
     E.backward()
     print(f"dE/dw5 = {P['w5'].grad.item():.8f}")
-    explanation = None  # mg.explain(E, P["w5"])
+    explanation = mg.explain(E, P["w5"])
     w1_before = P["w1"].item()
     sgd_step(P, lr=0.2)
     print(", ".join(f"{n} = {P[n].item():.8f}" for n in ("w5", "w6", "b3", "b1", "b2")))
