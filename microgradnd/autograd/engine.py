@@ -54,19 +54,19 @@ def topological_order(roots):
     from ..tensor import Tensor
 
     order = []
-    visited = set()
+    visited = set()  # nodes hash by identity
     stack = []
     for r in roots:
-        if r.grad_fn is not None and id(r.grad_fn) not in visited:
-            visited.add(id(r.grad_fn))
+        if r.grad_fn is not None and r.grad_fn not in visited:
+            visited.add(r.grad_fn)
             stack.append((r.grad_fn, iter(r.grad_fn.inputs)))
         while stack:
             node, children = stack[-1]
             for x in children:
                 if isinstance(x, Tensor):
                     child = x.grad_fn
-                    if child is not None and id(child) not in visited:
-                        visited.add(id(child))
+                    if child is not None and child not in visited:
+                        visited.add(child)
                         stack.append((child, iter(child.inputs)))
                         break
             else:
@@ -128,20 +128,21 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
     _state.enabled = bool(create_graph)
     order = []
     try:
-        node_grads = {}
+        node_grads = {}  # node -> summed gradient of its output
         leaf_grads = {}  # id(leaf) -> [leaf, grad]
+        owned = set()  # keys whose summed gradient this pass allocated: safe to add into in place
 
         def send(x, g):
-            if x.grad_fn is None:
+            fn = x.grad_fn
+            if fn is None:
                 entry = leaf_grads.get(id(x))
                 if entry is None:
                     leaf_grads[id(x)] = [x, g]
                 else:
-                    entry[1] = entry[1] + g
+                    entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
             else:
-                key = id(x.grad_fn)
-                prev = node_grads.get(key)
-                node_grads[key] = g if prev is None else prev + g
+                prev = node_grads.get(fn)
+                node_grads[fn] = g if prev is None else _sum_grads(prev, g, fn, owned, create_graph)
 
         for out, g in zip(outputs, seeds):
             send(out, g)
@@ -151,7 +152,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
         order = topological_order(outputs)
         anomaly = anomaly_state.enabled
         for node in reversed(order):
-            grad = node_grads.pop(id(node), None)
+            grad = node_grads.pop(node, None)
             output = node.output
             node.output = None
             if grad is None:  # not on a path from the outputs' gradients (cannot happen for roots)
@@ -195,7 +196,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     continue
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)
-                if g.shape != x.shape:
+                if g.data.shape != x.data.shape:
                     try:
                         g = unbroadcast_to(g, x.shape)
                     except (ValueError, RuntimeError):
@@ -203,8 +204,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                             f"function {node.name()} returned a gradient of shape {tuple(g.shape)} for an "
                             f"input of shape {tuple(x.shape)}"
                         ) from None
-                if g.dtype != x.dtype:
-                    g = g.to(x.dtype)
+                if g.data.dtype != x.data.dtype:
+                    g = g.to(x.data.dtype)
                 if x.grad_fn is not None and x.grad_fn.output is None:
                     x.grad_fn.output = x
                 send(x, g)
@@ -240,6 +241,23 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
             g = _run_leaf_hooks(leaf, g)
             _accumulate(leaf, g, create_graph)
     return None
+
+
+def _sum_grads(total, g, key, owned, create_graph):
+    """``total + g`` for two gradients of one tensor (same shape and dtype).
+
+    With ``create_graph`` it is a recorded add (the sum must be differentiable). Otherwise no graph is
+    needed: the first sum allocates a new array, which this pass then owns and adds into in place.
+    """
+    from ..tensor import Tensor
+
+    if create_graph:
+        return total + g
+    if key in owned:
+        np.add(total.data, g.data, out=total.data, casting="unsafe")
+        return total
+    owned.add(key)
+    return Tensor._make(np.asarray(total.data + g.data), None)
 
 
 def _run_leaf_hooks(leaf, g):

@@ -20,11 +20,23 @@ are returned in the *broadcast* shape; the engine sums them back to each input's
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import grad_mode
 
 _state = grad_mode._state
+_next_seq = itertools.count(1).__next__  # creation order of nodes (cheaper than a class counter)
+_Tensor = None  # microgradnd.tensor.Tensor, bound on first use (tensor.py imports this package)
+
+
+def _tensor_class():
+    global _Tensor
+    from ..tensor import Tensor
+
+    _Tensor = Tensor
+    return Tensor
 
 
 class Node:
@@ -40,7 +52,6 @@ class Node:
         "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions",
         "_released", "_hooks", "_retained", "seq", "__dict__", "__weakref__",
     )
-    _counter = 0
 
     def __init__(self, fn, inputs, kwargs):
         self.fn = fn
@@ -52,8 +63,7 @@ class Node:
         self._released = False
         self._hooks = None
         self._retained = None
-        Node._counter += 1
-        self.seq = Node._counter
+        self.seq = _next_seq()
 
     # -- PyTorch's ctx API ------------------------------------------------------------------------
     def save_for_backward(self, *items):
@@ -162,7 +172,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward and, when any input requires grad and grad mode is on, record a ``Node``."""
-        from ..tensor import Tensor
+        Tensor = _Tensor or _tensor_class()  # hot path: no import statement per op
 
         record = False
         if _state.enabled:
@@ -172,8 +182,12 @@ class Function:
                     break
         ctx = Node(cls, args, kwargs)
         if cls.array_level:
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *arrays, **kwargs)
+            if len(args) == 2:  # the common binary case without building a list
+                a, b = args
+                out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a,
+                                  b.data if isinstance(b, Tensor) else b, **kwargs)
+            else:
+                out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
             if not isinstance(out, np.ndarray):
                 out = np.asarray(out)
             result = Tensor._make(out, ctx if record else None)
@@ -194,9 +208,18 @@ class Function:
             if record:
                 result = Tensor._make(result.data, ctx)
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            needs = []
+            versions = []
+            for a in args:  # one pass: which inputs need a gradient, and their versions now
+                if isinstance(a, Tensor):
+                    needs.append(a._rg)
+                    versions.append(a._vc[0])
+                else:
+                    needs.append(False)
+                    versions.append(None)
+            ctx.needs_input_grad = tuple(needs)
             if cls.saves_inputs:
-                ctx._versions_inputs = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in args)
+                ctx._versions_inputs = tuple(versions)
             if cls.saves_output:
                 ctx._output_version = (result._vc, result._vc[0])
         return result
@@ -212,12 +235,10 @@ class Op(Function):
 
 def check_versions(node: Node):
     """Raise when an input or output that ``node``'s backward reads was modified in place since forward."""
-    from ..tensor import Tensor
-
     versions = node.__dict__.get("_versions_inputs")
     if versions is not None:
         for i, (x, v) in enumerate(zip(node.inputs, versions)):
-            if v is not None and isinstance(x, Tensor) and x._vc[0] != v:
+            if v is not None and x._vc[0] != v:  # a version is recorded for Tensor inputs only
                 raise RuntimeError(_modified_message(node.name(), i, x, v))
     out_version = node.__dict__.get("_output_version")
     if out_version is not None and out_version[0][0] != out_version[1]:
