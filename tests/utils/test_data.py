@@ -182,6 +182,7 @@ def test_iterable_dataset():
     assert [b.shape for b in batches] == [(2, 1), (2, 1), (1, 1)]
 
 
+@pytest.mark.filterwarnings("ignore:Length of split")
 def test_against_torch_collate_and_split_lengths():
     torch = pytest.importorskip("torch")
     from torch.utils.data import default_collate as tc
