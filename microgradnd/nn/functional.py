@@ -1,0 +1,682 @@
+"""``nn.functional`` (alias ``F``): stateless layers, activations and losses (``torch.nn.functional``).
+
+Every function here is a door into the primitive ops of ``microgradnd.ops`` or a short composite of
+them; the fused primitives (``log_softmax``, ``softplus``, ``binary_cross_entropy``, im2col
+``conv2d``/pooling) are used where a composite would be unstable or slow. Error types and messages
+follow PyTorch's.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import ops as _ops
+from .. import random as _random
+from ..autograd.grad_mode import no_grad
+from ..ops import conv as _conv
+from ..ops import loss as _loss
+from ..ops.activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
+                              sigmoid, silu, softplus, tanh)
+from ..ops.util import constant
+from ..tensor import Tensor
+from .module import size_str
+
+__all__ = [
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
+    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardsigmoid", "hardswish",
+    "hardtanh", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "logsigmoid", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu",
+    "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
+    "softsign", "tanh", "tanhshrink", "threshold", "unfold",
+]
+
+# ---------------------------------------------------------------------------------------------------
+# linear layers
+
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b with weight (out_features, in_features) and any leading batch dims (``F.linear``)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1} and "
+            f"{weight.shape[-1]}x{weight.shape[0]})"
+        )
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {_torch_type(input.dtype)} and "
+            f"{_torch_type(weight.dtype)}"
+        )
+    if input.ndim > 2:  # fold the batch dims into one so each gradient is a single GEMM
+        lead = input.shape[:-1]
+        out = input.reshape(-1, input.shape[-1]) @ weight.t()
+        if bias is not None:
+            out = out + bias
+        return out.reshape(*lead, weight.shape[0])
+    out = input @ weight.t()
+    return out + bias if bias is not None else out
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1ᵀ W_k x2 + b_k (``F.bilinear``)."""
+    out = _ops.matmul(input1.unsqueeze(-2).unsqueeze(-3), weight)  # (..., out, 1, in2)
+    out = (out.squeeze(-2) * input2.unsqueeze(-2)).sum(-1)
+    return out + bias if bias is not None else out
+
+
+def _torch_type(dtype):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "float16": "Half",
+            "bool": "Bool"}.get(str(dtype), str(dtype))
+
+
+# ---------------------------------------------------------------------------------------------------
+# convolution and pooling (im2col primitives in microgradnd.ops.conv)
+
+conv2d = _conv.conv2d
+max_pool2d = _conv.max_pool2d
+avg_pool2d = _conv.avg_pool2d
+adaptive_avg_pool2d = _conv.adaptive_avg_pool2d
+adaptive_max_pool2d = _conv.adaptive_max_pool2d
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C, H, W) -> (N, C·kH·kW, L) sliding blocks (``F.unfold``)."""
+    k, d = _conv._pair(kernel_size, "kernel_size", "unfold"), _conv._pair(dilation, "dilation", "unfold")
+    p, s = _conv._pair(padding, "padding", "unfold"), _conv._pair(stride, "stride", "unfold")
+    cols = _conv.unfold2d(input, k, s, ((p[0], p[0]), (p[1], p[1])), d)  # (N, OH, OW, C, kH, kW)
+    n, oh, ow = cols.shape[:3]
+    return cols.reshape(n, oh * ow, -1).transpose(1, 2)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C·kH·kW, L) blocks -> (N, C, H, W), summing overlaps (``F.fold``)."""
+    k, d = _conv._pair(kernel_size, "kernel_size", "fold"), _conv._pair(dilation, "dilation", "fold")
+    p, s = _conv._pair(padding, "padding", "fold"), _conv._pair(stride, "stride", "fold")
+    h, w = _conv._pair(output_size, "output_size", "fold")
+    oh = _conv._out_size(h, p[0], p[0], k[0], s[0], d[0])
+    ow = _conv._out_size(w, p[1], p[1], k[1], s[1], d[1])
+    n = input.shape[0]
+    cols = input.transpose(1, 2).reshape(n, oh, ow, -1, k[0], k[1])
+    return _conv.fold2d(cols, (h, w), k, s, ((p[0], p[0]), (p[1], p[1])), d)
+
+
+# ---------------------------------------------------------------------------------------------------
+# activations (the ops themselves live in microgradnd.ops.activation / reduce)
+
+
+def _inplace_ignored(fn):
+    def wrapper(input, *args, inplace=False, **kwargs):
+        return fn(input, *args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+relu = _inplace_ignored(relu)
+relu6 = _inplace_ignored(relu6)
+elu = _inplace_ignored(elu)
+selu = _inplace_ignored(selu)
+celu = _inplace_ignored(celu)
+leaky_relu = _inplace_ignored(leaky_relu)
+hardtanh = _inplace_ignored(hardtanh)
+silu = _inplace_ignored(silu)
+mish = _inplace_ignored(mish)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x if x > threshold else value (``F.threshold``)."""
+    return _ops.where(input > threshold, input, value)
+
+
+def softsign(input):
+    """x / (1 + |x|) (``F.softsign``)."""
+    return input / (_ops.abs(input) + 1.0)
+
+
+def tanhshrink(input):
+    """x - tanh(x) (``F.tanhshrink``)."""
+    return input - tanh(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6 (``F.hardsigmoid``)."""
+    return relu6(input + 3.0) * (1.0 / 6.0)
+
+
+def hardswish(input, inplace=False):
+    """x · relu6(x + 3) / 6 (``F.hardswish``)."""
+    return input * hardsigmoid(input)
+
+
+def prelu(input, weight):
+    """x if x > 0 else a·x, with one slope per channel (dim 1) or a single shared slope (``F.prelu``)."""
+    if weight.numel() != 1:
+        channels = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        if weight.numel() != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{weight.numel()} and channel size = {channels}."
+            )
+        if input.ndim >= 2:
+            weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return _ops.where(input > 0, input, weight * input)
+
+
+def glu(input, dim=-1):
+    """a · σ(b) where a, b are the halves of ``input`` along ``dim`` (``F.glu``)."""
+    if input.shape[dim] % 2:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {dim % input.ndim} is size {input.shape[dim]}"
+        )
+    a, b = _ops.chunk(input, 2, dim)
+    return a * sigmoid(b)
+
+
+def _softmax_dim_warning(name, dim):
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+            f"as an argument.", stacklevel=3,
+        )
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """e^x / Σ e^x along ``dim`` (``F.softmax``)."""
+    _softmax_dim_warning("softmax", dim)
+    return _ops.softmax(input, dim=dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along ``dim``, stable (``F.log_softmax``)."""
+    _softmax_dim_warning("log_softmax", dim)
+    return _ops.log_softmax(input, dim=dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) (``F.softmin``)."""
+    _softmax_dim_warning("softmin", dim)
+    return _ops.softmax(-input, dim=dim, dtype=dtype)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(‖x‖_p, eps) along ``dim`` (``F.normalize``)."""
+    norm = _ops.norm(input, p=p, dim=dim, keepdim=True)
+    return input / _ops.clamp(norm, min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Σ x1·x2 / max(‖x1‖·‖x2‖, eps) along ``dim`` (``F.cosine_similarity``)."""
+    dot = (x1 * x2).sum(dim=dim)
+    n1 = _ops.norm(x1, dim=dim)
+    n2 = _ops.norm(x2, dim=dim)
+    return dot / _ops.clamp(n1 * n2, min=eps)
+
+
+# ---------------------------------------------------------------------------------------------------
+# dropout and normalisation
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_mask(shape, p, dtype):
+    """A 0 / (1/(1-p)) mask drawn from the global generator (inverted dropout)."""
+    if p == 1.0:
+        return np.zeros(shape, dtype=dtype)
+    keep = _random.rng().random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
+    return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) when ``training`` (``F.dropout``)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return input * constant(_dropout_mask(input.shape, p, input.dtype))
+
+
+def _channel_dropout(input, p, training, batched_ndim, name):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if input.ndim == batched_ndim:
+        shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    else:  # unbatched (C, ...)
+        shape = input.shape[:1] + (1,) * (input.ndim - 1)
+    return input * constant(_dropout_mask(shape, p, input.dtype))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) input (``F.dropout1d``)."""
+    return _channel_dropout(input, p, training, 3, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) input (``F.dropout2d``)."""
+    return _channel_dropout(input, p, training, 4, "dropout2d")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel (dim 1) by the batch statistics (training) or the running ones (``F.batch_norm``).
+
+    y = (x - mean) / √(var + eps) · weight + bias, with the biased batch variance; in training the running
+    stats are updated in place: r ← (1 - momentum)·r + momentum·stat, using the UNBIASED variance for
+    ``running_var`` (exactly PyTorch's rule).
+    """
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {size_str(input.shape)}"
+            )
+        mean = _ops.mean(input, dim=dims, keepdim=True)
+        centred = input - mean
+        var = _ops.mean(centred * centred, dim=dims, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                if running_mean is not None:
+                    running_mean.copy_(running_mean.data * (1 - momentum) + mean.data.reshape(c) * momentum)
+                if running_var is not None:
+                    unbiased = var.data.reshape(c) * (n / (n - 1))
+                    running_var.copy_(running_var.data * (1 - momentum) + unbiased * momentum)
+    else:
+        centred = input - running_mean.reshape(shape)
+        var = running_var.reshape(shape)
+    out = centred * _ops.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance) (``F.layer_norm``)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{list(input.shape)}"
+        )
+    dims = tuple(range(input.ndim - k, input.ndim))
+    mean = _ops.mean(input, dim=dims, keepdim=True)
+    centred = input - mean
+    var = _ops.mean(centred * centred, dim=dims, keepdim=True)
+    out = centred * _ops.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# tensors of indices
+
+
+def one_hot(tensor, num_classes=-1):
+    """(…,) int64 class indices -> (…, num_classes) int64 one-hot (``F.one_hot``)."""
+    data = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if data.size and data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return constant((data[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad with PyTorch's (left, right, top, bottom, …) order, last dim first (``F.pad``)."""
+    return _ops.pad(input, pad, mode=mode, value=0.0 if value is None else value)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of ``weight`` picked by the int64 indices in ``input`` (``F.embedding``); the row at
+    ``padding_idx`` gets no gradient."""
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
+            f"Int; but got {_torch_type(idx.dtype)} instead (while checking arguments for embedding)"
+        )
+    if idx.size and (idx.min() < -weight.shape[0] or idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    out = weight[constant(idx)]
+    if padding_idx is not None:
+        padding_idx = padding_idx % weight.shape[0]
+        keep = np.broadcast_to((idx != padding_idx)[..., None], out.shape)
+        out = _ops.where(keep, out, out.detach())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# losses
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    """PyTorch's legacy ``size_average``/``reduce`` arguments mapped onto ``reduction``."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return _ops.mean(loss)
+    if reduction == "sum":
+        return _ops.sum(loss)
+    return loss
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _warn_broadcast(input, target):
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({size_str(target.shape)}) that is different to the input size "
+            f"({size_str(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+            f"Please ensure they have the same size.", stacklevel=3,
+        )
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise RuntimeError(_broadcast_message(input.shape, target.shape)) from None
+
+
+def _broadcast_message(a, b):
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and x != 1 and y != 1:
+            return (f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                    f"dimension {max(len(a), len(b)) - i}")
+    return f"shapes {tuple(a)} and {tuple(b)} are not broadcastable"
+
+
+def _weighted(loss, weight):
+    return loss if weight is None else loss * weight
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean / sum / none of (input - target)² (``F.mse_loss``)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    target = _as_tensor(target)
+    _warn_broadcast(input, target)
+    diff = input - target
+    return _reduce(_weighted(diff * diff, weight), reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean / sum / none of |input - target| (``F.l1_loss``)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    target = _as_tensor(target)
+    _warn_broadcast(input, target)
+    return _reduce(_weighted(_ops.abs(input - target), weight), reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5·d²/β where |d| < β, else |d| - 0.5β (``F.smooth_l1_loss``); β = 0 is the L1 loss."""
+    reduction = _reduction(reduction, size_average, reduce)
+    target = _as_tensor(target)
+    _warn_broadcast(input, target)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = input - target
+    a = _ops.abs(d)
+    if beta == 0.0:
+        return _reduce(a, reduction)
+    loss = _ops.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5·d² where |d| < δ, else δ·(|d| - 0.5δ) (``F.huber_loss``)."""
+    reduction = _reduction(reduction)
+    target = _as_tensor(target)
+    _warn_broadcast(input, target)
+    d = input - target
+    a = _ops.abs(d)
+    loss = _ops.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(_weighted(loss, weight), reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Σ target·(ln target - input) with input = log-probabilities (``F.kl_div``); 'batchmean'
+    divides the sum by the batch size."""
+    if reduction not in ("batchmean",):
+        reduction_ = _reduction(reduction, size_average, reduce)
+    else:
+        reduction_ = "sum"
+    target = _as_tensor(target)
+    if log_target:
+        loss = _ops.exp(target) * (target - input)
+    else:
+        safe = _ops.where(target.data > 0, target, 1.0)
+        loss = target * _ops.log(safe) - target * input
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    if reduction == "batchmean":
+        total = _ops.sum(loss)
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction_)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-w·(t·ln p + (1-t)·ln(1-p)), logs clamped at -100 (``F.binary_cross_entropy``)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({size_str(target.shape)}) that is different to the input size "
+            f"({size_str(input.shape)}) is deprecated. Please ensure they have the same size."
+        )
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_torch_type(target.dtype)} but expected {_torch_type(input.dtype)}")
+    if input.numel() and (np.min(input.data) < 0 or np.max(input.data) > 1 or np.isnan(input.data).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = _loss.binary_cross_entropy_elementwise(input, target)
+    return _reduce(_weighted(loss, weight), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """σ + BCE in one stable formula (``F.binary_cross_entropy_with_logits``):
+    ℓ = (1 - t)·x - (1 + (pos_weight - 1)·t)·ln σ(x), times ``weight``."""
+    reduction = _reduction(reduction, size_average, reduce)
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({size_str(target.shape)}) must be the same as input size ({size_str(input.shape)})"
+        )
+    if target.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type {_torch_type(input.dtype)} can't be cast to the desired output type "
+            f"{_torch_type(target.dtype)}"
+        )
+    log_sig = logsigmoid(input)
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1.0) * target + 1.0
+        loss = (1.0 - target) * input - log_weight * log_sig
+    else:
+        loss = (1.0 - target) * input - log_sig
+    return _reduce(_weighted(loss, weight), reduction)
+
+
+def _class_dim_to_last(x):
+    """(N, C, d1, …) -> (N, d1, …, C); (N, C) and (C,) are unchanged."""
+    if x.ndim <= 2:
+        return x
+    return x.permute(0, *range(2, x.ndim), 1)
+
+
+def _check_class_targets(input, target, weight, op):
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu" or t.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_torch_type(t.dtype)}")
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1:
+        if t.ndim != 0:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    else:
+        if t.ndim == 0 or input.shape[0] != t.shape[0]:
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({t.shape[0] if t.ndim else 0})."
+            )
+        if input.ndim == 2 and t.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if t.shape != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight is not None:
+        if weight.ndim != 1 or weight.shape[0] != c:
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {c} classes or no classes but got weight "
+                f"tensor of shape: {list(weight.shape)}"
+            )
+        if weight.dtype != input.dtype:
+            raise RuntimeError(
+                f"expected scalar type {_torch_type(input.dtype)} but found {_torch_type(weight.dtype)}"
+            )
+    return t.astype(np.int64, copy=False), c
+
+
+def _nll(logp, t, c, weight, ignore_index, reduction):
+    """The shared core of nll_loss and cross_entropy: -w[t]·logp[t] per sample, reduced like PyTorch."""
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    w_data = weight.data if weight is not None else None
+    safe_t = np.where(valid, t, 0)
+    w = (w_data[safe_t] if w_data is not None else np.ones(t.shape, dtype=logp.dtype)) * valid
+    last = _class_dim_to_last(logp)
+    picked_mask = (safe_t[..., None] == np.arange(c)) & valid[..., None]
+    picked = _ops.where(picked_mask, last, 0.0).sum(dim=-1)  # logp at the target class
+    loss = picked * constant((-w).astype(logp.dtype))
+    if reduction == "none":
+        return loss
+    total = _ops.sum(loss)
+    if reduction == "sum":
+        return total
+    with np.errstate(all="ignore"):
+        return total * constant(np.asarray(1.0, dtype=logp.dtype) / np.asarray(w.sum(), dtype=logp.dtype))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """-w[t]·input[t] from log-probabilities (``F.nll_loss``); the mean divides by Σ w[t] of the
+    samples that are not ``ignore_index``."""
+    reduction = _reduction(reduction, size_average, reduce)
+    t, c = _check_class_targets(input, target, weight, "nll_loss")
+    return _nll(input, t, c, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over the class dim (1, or 0 for unbatched input) then the NLL (``F.cross_entropy``).
+
+    ``target`` holds class indices (int64, shape (N,) / (N, d1, …)) or class probabilities (float, the
+    input's shape). ``label_smoothing`` ε mixes in the uniform distribution: (1-ε)·nll + ε·mean_c(-logp).
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    class_dim = 1 if input.ndim >= 2 else 0
+    logp = _ops.log_softmax(input, dim=class_dim)
+    if target.shape == input.shape:
+        return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
+    t, c = _check_class_targets(input, target, weight, "cross_entropy")
+    nll = _nll(logp, t, c, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    valid = t != ignore_index
+    shape = [1] * logp.ndim
+    shape[class_dim] = c
+    weighted = logp * weight.reshape(shape) if weight is not None else logp
+    smooth = -weighted.sum(dim=class_dim) * constant(valid.astype(logp.dtype))
+    if reduction == "none":
+        smooth_red = smooth
+    elif reduction == "sum":
+        smooth_red = smooth.sum()
+    else:
+        denom = weight.data[t[valid]].sum() if weight is not None else valid.sum()
+        with np.errstate(all="ignore"):
+            smooth_red = smooth.sum() * constant(np.asarray(1.0 / denom, dtype=logp.dtype))
+    return nll * (1.0 - label_smoothing) + smooth_red * (label_smoothing / c)
+
+
+def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim):
+    if target.dtype.kind != "f":
+        raise RuntimeError(
+            f"Expected floating point type for target with class probabilities, got {_torch_type(target.dtype)}"
+        )
+    c = logp.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1.0 - label_smoothing) + label_smoothing / c
+    prod = logp * target
+    if weight is not None:
+        shape = [1] * logp.ndim
+        shape[class_dim] = c
+        prod = prod * weight.reshape(shape)
+    if reduction == "none":
+        return -prod.sum(dim=class_dim)
+    total = -prod.sum()
+    if reduction == "sum":
+        return total
+    n = logp.numel() // c if c else 0
+    return total * (1.0 / n) if n else total * float("nan")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -y·(x1 - x2) + margin) (``F.margin_ranking_loss``)."""
+    return _reduce(relu(-_as_tensor(target) * (input1 - input2) + margin), _reduction(reduction))
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """ln(1 + e^(-y·x)) (``F.soft_margin_loss``)."""
+    return _reduce(softplus(-_as_tensor(target) * input), _reduction(reduction))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """½(ln max(var, eps) + (input - target)² / max(var, eps)) (+ ½ ln 2π when full) (``F.gaussian_nll_loss``)."""
+    v = _ops.clamp(var, min=eps) if isinstance(var, Tensor) else max(var, eps)
+    loss = (_ops.log(v) + (input - target) ** 2 / v) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, _reduction(reduction))
