@@ -71,7 +71,7 @@ class TextBar:
         self.stream.write(f"\r{self.desc} [{'#' * done}{'-' * (self.width - done)}] {self.n}/{self.total}")
         self.stream.flush()
 
-    def set_postfix_str(self, text):
+    def set_postfix_str(self, text, refresh=True):
         pass
 
     def close(self):
@@ -84,7 +84,8 @@ def progress_bar(total, desc):
         from tqdm.auto import tqdm
     except ImportError:
         return TextBar(total, desc)
-    return tqdm(total=total, desc=desc, leave=False, unit="batch", file=sys.stderr)
+    # disable=None: no bar when stderr is not a terminal (CI logs stay readable)
+    return tqdm(total=total, desc=desc, leave=False, unit="batch", file=sys.stderr, disable=None)
 
 
 # -- training --------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def train(model, data, epochs, seed, batch_size=32, lr=0.05):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            bar.set_postfix_str(f"loss {loss.item():.3f}")
+            bar.set_postfix_str(f"loss {loss.item():.3f}", refresh=False)
             bar.update(1)
         bar.close()
         train_loss, train_acc, _ = evaluate(model, x_train, y_train, loss_fn)
@@ -151,9 +152,9 @@ def draw_step(x, y, out):
     logits = output(h)
     loss = mg.nn.functional.cross_entropy(logits, labels)
     loss.backward()
-    dot = mg.draw_graph(loss, names={"images": images, "labels": labels, "W1": hidden.weight, "b1": hidden.bias,
-                                     "W2": output.weight, "b2": output.bias, "h": h, "logits": logits,
-                                     "loss": loss})
+    names = {"images": images, "labels": labels, "W1": hidden.weight, "b1": hidden.bias, "W2": output.weight,
+             "b2": output.bias, "h": h, "logits": logits, "loss": loss}
+    dot = mg.draw_graph(loss, rankdir="TB", names=names)
     svg = os.path.join(out, "graph.svg")
     try:
         with open(svg, "wb") as f:
@@ -210,7 +211,7 @@ def main(argv=None) -> int:
 
     _, test_acc, pred = evaluate(model, x_test, y_test, mg.nn.CrossEntropyLoss())
     print(f"test accuracy: {test_acc:.4f} ({int(round(test_acc * len(y_test)))}/{len(y_test)})")
-    matrix = np.asarray(mg.metrics.confusion_matrix(y_test, pred, num_classes=10))
+    matrix = np.asarray(mg.metrics.confusion_matrix(y_test, pred, labels=list(range(10))))
     print_confusion(matrix.astype(int))
 
     graph_path, hint = draw_step(x_train, y_train, args.out)
