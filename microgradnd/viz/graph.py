@@ -48,9 +48,15 @@ def draw_graph(root, *, show_values=True, show_grads=True, show_local_grads=True
     names = resolve_names(names, infer_names)
     graph = Graph(root)
     with_grads = bool(show_grads) and (graph.backward_ran() or gradient is not None)
+    module_names = None
+    if collapse_modules and infer_names:
+        from .modules import caller_module_names
+        from .names import caller_items
+
+        module_names = caller_module_names(caller_items())
     drawer = Drawer(graph, names, show_values=show_values, show_grads=show_grads,
                     show_local_grads=show_local_grads, rankdir=rankdir, max_values=max_values,
-                    collapse_modules=collapse_modules)
+                    collapse_modules=collapse_modules, module_names=module_names)
     flows = None
     if with_grads:
         walk = BackwardWalk(root, gradient, local=show_local_grads, graph=graph).run()
@@ -72,7 +78,7 @@ class Drawer:
     """Builds the Digraph; ``draw`` may be called several times (the stepper draws one per step)."""
 
     def __init__(self, graph, names, show_values=True, show_grads=True, show_local_grads=True,
-                 rankdir="LR", max_values=6, collapse_modules=False):
+                 rankdir="LR", max_values=6, collapse_modules=False, module_names=None):
         self.graph = graph
         self.names = names
         self.show_values = show_values
@@ -84,7 +90,7 @@ class Drawer:
         if collapse_modules:
             from .modules import module_groups
 
-            self.groups = module_groups(graph, collapse_modules)
+            self.groups = module_groups(graph, collapse_modules, module_names)
         self._assign_ids()
 
     # -- ids: from the traversal order, never from id() ------------------------------------------------
@@ -129,7 +135,7 @@ class Drawer:
             if id(node) in hidden:
                 group = groups.by_node[id(node)]
                 if group.output_node is node:
-                    self._draw_group(g, group, flows, done)
+                    self._draw_group(g, group, flows, done, drawn)
                 continue
             for i, x in enumerate(node.inputs):
                 if isinstance(x, Tensor):
@@ -170,7 +176,10 @@ class Drawer:
         if flows is not None and t._rg:
             grad = flows.grads.get(key)
             if grad is not None:
-                rows.append(_font(GRAD_COLOR, "grad " + self._values_inline(grad)))
+                if np.size(grad) <= self.max_values:
+                    rows.append(_font(GRAD_COLOR, "grad " + self._values_inline(grad)))
+                else:
+                    rows.append(_font(GRAD_COLOR, "grad " + html.escape(labels.stats_text(grad))))
                 stored = t.grad
                 if (t.grad_fn is None and stored is not None and stored.shape == grad.shape
                         and not np.allclose(stored.data, grad, rtol=1e-5, atol=1e-8)):
@@ -242,38 +251,46 @@ class Drawer:
             return html.escape(labels.format_array(a, self.max_values))
         return html.escape(labels.shape_text(a.shape))
 
-    def _draw_group(self, g, group, flows, done):
-        """One box for a collapsed module call; its inputs from outside point into it."""
+    def _draw_group(self, g, group, flows, done, drawn):
+        """One box for a collapsed module call; the tensors it reads from outside point into it."""
         gid = group.dot_id
         rows = [f"<B>{html.escape(group.title)}</B>"]
         for pname, p in group.parameters:
-            line = f"{pname} {labels.shape_text(p.shape)}"
-            if flows is not None:
-                grad = flows.grads.get(tensor_key(p))
-                if grad is not None:
-                    rows.append(html.escape(line))
-                    norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
-                    rows.append(_font(GRAD_COLOR, "‖grad‖ " + html.escape(labels.format_short(norm))))
+            line = html.escape(f"{pname} {labels.shape_text(p.shape)}")
+            grad = None if flows is None else flows.grads.get(tensor_key(p))
+            if grad is not None:
+                norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
+                line += " " + _font(GRAD_COLOR, "‖grad‖ " + html.escape(labels.format_short(norm)))
+            rows.append(line)
+        rows.append(f'<FONT POINT-SIZE="9">{group.op_count} op{"s" if group.op_count != 1 else ""}</FONT>')
+        g.node(gid, label="<" + "<BR/>".join(rows) + ">", shape="box3d", style="filled", fillcolor="#e8f4e8")
+        # what flowed from the call back into each outside input: the sum over the call's edges from it
+        into = {}
+        if flows is not None:
+            for n in group.nodes:
+                flow = flows.nodes.get(id(n)) if (done is None or id(n) in done) else None
+                if flow is None:
                     continue
-            rows.append(html.escape(line))
-        rows.append(f'<FONT POINT-SIZE="9">{group.op_count} ops</FONT>')
-        with g.subgraph(name=f"cluster_{gid}") as c:
-            c.attr(label="", style="rounded,dashed", color="#888888")
-            c.node(gid, label="<" + "<BR/>".join(rows) + ">", shape="box3d", style="filled",
-                   fillcolor="#e8f4e8")
+                for e in flow.edges:
+                    if isinstance(e.source, Tensor) and e.grad is not None:
+                        k = tensor_key(e.source)
+                        into[k] = e.grad if k not in into else into[k] + e.grad
         for x in group.inputs:
             key = tensor_key(x)
-            src = self.tensor_ids[key]
-            label = self._edge_value(x.data) if self.show_values else ""
-            grad = None if flows is None else flows.grads.get(key)
-            rows = [label] if label else []
-            if grad is not None:
-                rows.append(_font(GRAD_COLOR, self._edge_value(grad)))
+            if key not in drawn:
+                drawn.add(key)
+                self._draw_tensor(g, x, flows)
+            rows = [self._edge_value(x.data)] if self.show_values else []
+            if key in into:
+                rows.append(_font(GRAD_COLOR, self._edge_value(into[key])))
             attrs = {"label": "<" + "<BR/>".join(rows) + ">"} if rows else {}
-            g.edge(src, gid, **attrs)
+            g.edge(self.tensor_ids[key], gid, **attrs)
         out = self.graph.output_of(group.output_node)
-        self._draw_tensor(g, out, flows)
-        g.edge(gid, self.tensor_ids[tensor_key(out)])
+        key = tensor_key(out)
+        if key not in drawn:
+            drawn.add(key)
+            self._draw_tensor(g, out, flows)
+        g.edge(gid, self.tensor_ids[key])
 
 
 def _font(color, text):

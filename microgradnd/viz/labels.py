@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 DIGITS = 8  # significant digits kept on drawings: float32 holds about 7, so nothing real is lost
+ARRAY_DIGITS = 5  # inside an array fewer digits keep the label readable
 
 
 def format_number(value, digits: int = DIGITS) -> str:
@@ -54,16 +55,21 @@ def format_array(array, max_values: int = 6) -> str:
 
 
 def summary(a) -> str:
-    """``shape (3, 4) float32 · min -1.2 · mean 0.31 · max 2`` (one line)."""
+    """``(3, 4) float32 · min -1.2 · mean 0.31 · max 2`` (one line)."""
     a = np.asarray(a)
     head = f"{shape_text(a.shape)} {a.dtype}"
-    if a.size == 0:
-        return head + " (empty)"
-    if a.dtype.kind in "fiu":
-        with np.errstate(all="ignore"):
-            stats = (a.min(), a.astype(np.float64).mean(), a.max())
-        return head + " · min {} · mean {} · max {}".format(*(format_short(s) for s in stats))
-    return head
+    stats = stats_text(a)
+    return head + " · " + stats if stats else head
+
+
+def stats_text(a) -> str:
+    """``min -1.2 · mean 0.31 · max 2`` (4 significant digits); "" for empty or non-numeric arrays."""
+    a = np.asarray(a)
+    if a.size == 0 or a.dtype.kind not in "fiu":
+        return ""
+    with np.errstate(all="ignore"):
+        stats = (a.min(), a.astype(np.float64).mean(), a.max())
+    return "min {} · mean {} · max {}".format(*(format_short(s) for s in stats))
 
 
 def shape_text(shape) -> str:
@@ -73,9 +79,9 @@ def shape_text(shape) -> str:
 
 def _nested(a) -> str:
     if a.ndim == 0:
-        return format_number(a[()])
+        return format_number(a[()], ARRAY_DIGITS)
     if a.ndim == 1:
-        return "[" + ", ".join(format_number(x) for x in a) + "]"
+        return "[" + ", ".join(format_number(x, ARRAY_DIGITS) for x in a) + "]"
     return "[" + ", ".join(_nested(row) for row in a) + "]"
 
 

@@ -68,17 +68,22 @@ def operand_role(node, position) -> str:
     return f"#{position}"
 
 
-def caller_names() -> dict:
-    """``{id(tensor): variable name}`` from the first frame outside microgradnd (nice to have: the
-    drawing can say ``price`` for a tensor the user stored in ``price`` without naming it)."""
+def caller_items() -> list:
+    """``[(name, value), ...]``: the variables of the first frame outside microgradnd."""
     frame = sys._getframe(1)
     while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("microgradnd"):
         frame = frame.f_back
     if frame is None:
-        return {}
+        return []
+    return [(k, v) for k, v in list(frame.f_locals.items()) if not k.startswith("_")]
+
+
+def caller_names() -> dict:
+    """``{id(tensor): variable name}`` from the first frame outside microgradnd (nice to have: the
+    drawing can say ``price`` for a tensor the user stored in ``price`` without naming it)."""
     names = {}
-    for name, value in list(frame.f_locals.items()):
-        if isinstance(value, Tensor) and not name.startswith("_") and id(value) not in names:
+    for name, value in caller_items():
+        if isinstance(value, Tensor) and id(value) not in names:
             names[id(value)] = name
     return names
 

@@ -89,6 +89,7 @@ class Graph:
             raise TypeError(f"expected a microgradnd Tensor, got {type(root).__name__}")
         self.root = root
         self.order = topological_order([root]) if root.grad_fn is not None else []
+        self.position = {id(node): i for i, node in enumerate(self.order)}
         # every node's output tensor: the root, or an input of one of its consumers
         outputs = {}
         if root.grad_fn is not None:
