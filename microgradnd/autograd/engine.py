@@ -212,6 +212,14 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
             if not retain_graph:
                 if node._saved is not None or node.fn.saves_inputs or node.fn.saves_output:
                     node._released = True
+                    if node.__dict__:
+                        # what forward stored on ctx (masks, custom values) is a saved buffer too;
+                        # the slots a drawing or a recomputation needs (fn, inputs, kwargs) stay,
+                        # and so does the nn.Module mark that draw_graph(collapse_modules=True) reads
+                        calls = node.__dict__.get("module_calls")
+                        node.__dict__.clear()
+                        if calls is not None:
+                            node.module_calls = calls
                 node._saved = None
     finally:
         _state.enabled = previous

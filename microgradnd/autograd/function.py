@@ -158,7 +158,8 @@ class Function:
     # Primitive ops (``Op``) compute on NumPy arrays; custom Functions compute on Tensors.
     array_level = False
     # Which forward values backward reads; an in-place change of them before backward raises.
-    saves_inputs = True
+    # A custom Function reads only what it passed to ctx.save_for_backward (checked there).
+    saves_inputs = False
     saves_output = False
 
     @staticmethod
@@ -229,6 +230,7 @@ class Op(Function):
     """Base for primitive ops: ``forward`` on NumPy arrays, ``backward`` with Tensor ops (see module doc)."""
 
     array_level = True
+    saves_inputs = True  # an Op's backward reads ctx.inputs unless it says otherwise
 
     # Domain metadata used by the generated gradient tests (see microgradnd.ops.registry).
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..dtypes import get_default_dtype
 from .elementwise import exp, where
-from .registry import register
+from .registry import OpSpec, add_spec, register
 from .util import Tensor, as_operand, mask_tensor
 
 
@@ -68,7 +68,8 @@ class Relu(Op):
         return grad * mask_tensor(ctx.output.data > 0, grad)
 
 
-@register("leaky_relu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),), kwargs={"negative_slope": 0.1})
+@register("leaky_relu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),),
+          kwargs=lambda rng, shapes: {"negative_slope": float(rng.choice([0.01, 0.1, 0.3]))})
 class LeakyRelu(Op):
     """x if x > 0 else negative_slope·x;  d/dx = 1 or negative_slope"""
 
@@ -83,7 +84,8 @@ class LeakyRelu(Op):
         return grad * mask_tensor(np.where(x.data > 0, 1.0, slope), grad)
 
 
-@register("elu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),), kwargs={"alpha": 1.0})
+@register("elu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),),
+          kwargs=lambda rng, shapes: {"alpha": float(rng.choice([0.5, 1.0, 2.0]))})
 class Elu(Op):
     """x if x > 0 else alpha·(eˣ - 1);  d/dx = 1 or alpha·eˣ"""
 
@@ -100,7 +102,8 @@ class Elu(Op):
         return grad * (positive + (1.0 - positive) * alpha * exp(where(x.data > 0, 0.0, x)))
 
 
-@register("softplus", arity=1, smooth=True, kwargs={"beta": 1.0, "threshold": 20.0})
+@register("softplus", arity=1, smooth=True, domain=(-3.0, 3.0),
+          kwargs=lambda rng, shapes: {"beta": float(rng.choice([0.5, 1.0, 2.0]))})
 class Softplus(Op):
     """(1/β)·ln(1 + e^(βx)), linear above ``threshold`` like PyTorch;  d/dx = σ(βx)"""
 
@@ -122,13 +125,14 @@ class Softplus(Op):
 
 def _erf(x):
     """Elementwise erf to double precision (math.erf through a ufunc: NumPy has no erf of its own)."""
-    return _erf_ufunc(x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    return np.asarray(_erf_ufunc(x), dtype=x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
 
 
-@register("gelu", arity=1, smooth=True, kwargs={"approximate": "none"})
+@register("gelu", arity=1, smooth=True,
+          kwargs=lambda rng, shapes: {"approximate": "tanh" if rng.random() < 0.5 else "none"})
 class Gelu(Op):
     """x·Φ(x) (exact, erf) or the tanh approximation;  d/dx = Φ(x) + x·φ(x)"""
 
@@ -152,7 +156,7 @@ class Gelu(Op):
         return grad * (cdf + x * pdf)
 
 
-@register("gelu_cdf", arity=1, smooth=True)
+@register("gelu_cdf", arity=1, smooth=True, call=lambda x: gelu_cdf(x))
 class NormalCdf(Op):
     """Φ(x) = ½(1 + erf(x/√2)), the standard normal CDF;  d/dx = φ(x)"""
 
@@ -260,3 +264,14 @@ def step(x):
     x = as_operand(x, "step")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     return Tensor._make((data > 0).astype(data.dtype if data.dtype.kind == "f" else get_default_dtype()), None)
+
+
+# composites, for the generated gradient tests (see ops.registry)
+for _name in ("selu", "celu", "silu", "mish", "logsigmoid"):
+    add_spec(OpSpec(name=_name, arity=1, smooth=_name in ("silu", "mish", "logsigmoid"),
+                    avoid=() if _name in ("silu", "mish", "logsigmoid") else ((0, 0.0, 0.05),)))
+add_spec(OpSpec(name="hardtanh", arity=1, smooth=False, avoid=((0, -1.0, 0.05), (0, 1.0, 0.05))))
+add_spec(OpSpec(name="relu6", arity=1, smooth=False, domain=(-2.0, 8.0), avoid=((0, 0.0, 0.05), (0, 6.0, 0.05))))
+add_spec(OpSpec(name="softplus_large", arity=1, covers=(Softplus,), domain=(-800.0, 800.0), smooth=False,
+                avoid=((0, 20.0, 0.5),), call=lambda x: softplus(x)))
+add_spec(OpSpec(name="sigmoid_large", arity=1, covers=(Sigmoid,), domain=(-30.0, 30.0), call=lambda x: sigmoid(x)))

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..dtypes import get_default_dtype, result_type
-from .registry import register
+from .registry import OpSpec, add_spec, register
 from .util import Tensor, as_operand, constant, mask_tensor
 
 # ---------------------------------------------------------------------------------------------------
@@ -24,8 +24,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
-            return a + b
+        return a + b  # inf - inf, 0 * inf: NaN without a warning (Function.apply ignores fp errors)
 
     @staticmethod
     def backward(ctx, grad):
@@ -40,8 +39,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
-            return a - b
+        return a - b  # inf - inf, 0 * inf: NaN without a warning (Function.apply ignores fp errors)
 
     @staticmethod
     def backward(ctx, grad):
@@ -54,8 +52,7 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(all="ignore"):  # inf - inf, 0 * inf: NaN like PyTorch, without a warning
-            return a * b
+        return a * b  # inf - inf, 0 * inf: NaN without a warning (Function.apply ignores fp errors)
 
     @staticmethod
     def backward(ctx, grad):
@@ -70,8 +67,7 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(all="ignore"):
-            return a / b
+        return a / b  # no warning for inf/NaN: Function.apply ignores fp errors
 
     @staticmethod
     def backward(ctx, grad):
@@ -147,8 +143,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(all="ignore"):
-            return np.exp(x)
+        return np.exp(x)  # no warning for inf/NaN: Function.apply ignores fp errors
 
     @staticmethod
     def backward(ctx, grad):
@@ -161,8 +156,7 @@ class Log(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(all="ignore"):
-            return np.log(x)
+        return np.log(x)  # no warning for inf/NaN: Function.apply ignores fp errors
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,8 +173,7 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(all="ignore"):
-            return np.sqrt(x)
+        return np.sqrt(x)  # no warning for inf/NaN: Function.apply ignores fp errors
 
     @staticmethod
     def backward(ctx, grad):
@@ -302,7 +295,9 @@ class Clamp(Op):
         return gx, glo, ghi
 
 
-@register("where", arity=2, smooth=True, kwargs_from_shapes="condition")
+@register("where", arity=2, smooth=True,
+          call=lambda a, b, condition: where(Tensor(condition), a, b),
+          kwargs=lambda rng, shapes: {"condition": rng.random(np.broadcast_shapes(*shapes)) < 0.5})
 class Where(Op):
     """out = a where condition else b;  the gradient is routed by the same condition"""
 
@@ -323,8 +318,7 @@ class Where(Op):
 _ROUNDING = {"sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
 
 
-@register("floor", arity=1, smooth=False, kwargs={"kind": "floor"},
-          avoid=((0, -1.0, 0.05), (0, 0.0, 0.05), (0, 1.0, 0.05)))
+@register("floor", arity=1, smooth=False, avoid=((0, -1.0, 0.05), (0, 0.0, 0.05), (0, 1.0, 0.05)))
 class PiecewiseConstant(Op):
     """out = sign/floor/ceil/trunc/round(x) (``kind``);  d/dx = 0 everywhere (as PyTorch defines it)"""
 
@@ -341,6 +335,7 @@ class PiecewiseConstant(Op):
         return grad * 0.0
 
 
+@register("cast", arity=1, call=lambda x: Cast.apply(x, dtype=np.dtype(np.float64)))
 class Cast(Op):
     """out = x converted to ``dtype``; the gradient is converted back to x's dtype"""
 
@@ -356,6 +351,7 @@ class Cast(Op):
         return grad.to(x.dtype) if x.dtype.kind == "f" else None
 
 
+@register("clone", arity=1)
 class Clone(Op):
     """out = copy of x;  d/dx = 1"""
 
@@ -618,3 +614,32 @@ def _piecewise_constant(x, kind, decimals=0):
     if x.dtype.kind != "f" and kind != "sign":
         return x.clone() if x.requires_grad else Tensor._make(x.data.copy(), None)
     return PiecewiseConstant.apply(x, kind=kind, decimals=decimals)
+
+
+# ---------------------------------------------------------------------------------------------------
+# more ways to call the primitives above, for the generated gradient tests (see ops.registry)
+
+_INTEGERS = tuple((0, float(v), 0.05) for v in (-2, -1, 0, 1, 2))
+_HALVES = tuple((0, v, 0.05) for v in (-1.5, -0.5, 0.5, 1.5))
+for _name, _avoid in (("ceil", _INTEGERS), ("trunc", _INTEGERS), ("round", _HALVES), ("sign", ((0, 0.0, 0.05),))):
+    add_spec(OpSpec(name=_name, arity=1, smooth=False, avoid=_avoid, covers=(PiecewiseConstant,)))
+add_spec(OpSpec(name="round_decimals", arity=1, smooth=False, call=lambda x: round(x, decimals=1),
+                avoid=tuple((0, v / 20, 0.01) for v in range(-39, 40, 2)), covers=(PiecewiseConstant,)))
+add_spec(OpSpec(name="pow_scalar_exponent", arity=1, covers=(Pow,), domain=(0.2, 2.0),
+                kwargs=lambda rng, shapes: {"exponent": float(rng.choice([-1.5, -1.0, 0.0, 0.5, 2.0, 3.0]))},
+                call=lambda x, exponent: x ** exponent))
+add_spec(OpSpec(name="pow_integer_exponent_negative_base", arity=1, covers=(Pow,),
+                kwargs=lambda rng, shapes: {"exponent": int(rng.integers(0, 4))}, call=lambda x, exponent: x ** exponent))
+add_spec(OpSpec(name="pow_scalar_base", arity=1, covers=(Pow,),
+                kwargs=lambda rng, shapes: {"base": float(rng.choice([0.5, 2.0, 3.0]))}, call=lambda x, base: base ** x))
+add_spec(OpSpec(name="clamp_tensor_bounds", arity=3, smooth=False, distinct=True, covers=(Clamp,),
+                call=lambda x, lo, hi: clamp(x, lo, hi)))
+add_spec(OpSpec(name="clamp_one_bound", arity=2, smooth=False, distinct=True, covers=(Clamp,),
+                kwargs=lambda rng, shapes: {"side": "min" if rng.random() < 0.5 else "max"},
+                call=lambda x, bound, side: clamp(x, **{side: bound})))
+add_spec(OpSpec(name="where_scalar", arity=1, covers=(Where,), call=lambda a, condition: where(Tensor(condition), 0.5, a),
+                kwargs=lambda rng, shapes: {"condition": rng.random(shapes[0]) < 0.5}))
+add_spec(OpSpec(name="square", arity=1, covers=(Mul,)))
+add_spec(OpSpec(name="rsqrt", arity=1, domain=(0.2, 3.0), covers=(Div, Sqrt)))
+add_spec(OpSpec(name="reciprocal", arity=1, avoid=((0, 0.0, 0.3),), covers=(Div,)))
+add_spec(OpSpec(name="add_alpha", arity=2, covers=(Add, Mul), call=lambda a, b: add(a, b, alpha=-1.5)))

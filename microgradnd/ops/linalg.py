@@ -5,11 +5,11 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..dtypes import result_type
-from .registry import register
+from .registry import OpSpec, add_spec, register
 from .util import Tensor, as_operand
 
 
-@register("matmul", arity=2, broadcast=False, shapes="matmul")
+@register("matmul", arity=2, broadcast=False, shapes=lambda rng: _matmul_shapes(rng))
 class MatMul(Op):
     """out = a @ b;  d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands are promoted, batch dims summed back)"""
 
@@ -96,3 +96,29 @@ def outer(a, b):
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
+# ---------------------------------------------------------------------------------------------------
+# specs for the generated gradient tests (see ops.registry)
+
+
+def _matmul_shapes(rng):
+    """Operands of every kind matmul takes: 1-D or 2-D or batched, batch dims broadcasting."""
+    n, k, m = (int(v) for v in rng.integers(1, 4, size=3))
+    batch = tuple(int(b) for b in rng.integers(1, 3, size=int(rng.integers(0, 3))))
+
+    def operand(core):
+        kind = rng.integers(3)
+        if kind == 0:  # no batch dims
+            return core
+        b = tuple(1 if rng.random() < 0.4 else s for s in batch)
+        return b[int(rng.integers(0, len(b) + 1)):] + core
+
+    a = (k,) if rng.random() < 0.2 else operand((n, k))
+    b = (k,) if rng.random() < 0.2 else operand((k, m))
+    return [a, b]
+
+
+add_spec(OpSpec(name="mm", arity=2, broadcast=False, shapes=lambda rng: [(2, 3), (3, 4)], covers=(MatMul,)))
+add_spec(OpSpec(name="bmm", arity=2, broadcast=False, shapes=lambda rng: [(2, 1, 3), (2, 3, 2)], covers=(MatMul,)))
+add_spec(OpSpec(name="dot", arity=2, broadcast=False, shapes=lambda rng: [(4,), (4,)], covers=(MatMul,)))
+add_spec(OpSpec(name="mv", arity=2, broadcast=False, shapes=lambda rng: [(3, 4), (4,)], covers=(MatMul,)))
+add_spec(OpSpec(name="outer", arity=2, broadcast=False, shapes=lambda rng: [(3,), (2,)]))

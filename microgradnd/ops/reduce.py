@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..dtypes import get_default_dtype
-from .registry import OpSpec, add_spec, register
+from .registry import OpSpec, add_spec, one_dim_kwargs, random_dim, reduction_kwargs, register
 from .util import Tensor, as_operand, constant, mask_tensor, norm_dim, norm_dims
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -43,7 +43,7 @@ def _expand_back(grad, x_shape, dims, keepdim):
     return expand(grad, x_shape)
 
 
-@register("sum", arity=1, smooth=True, kwargs={"dim": -1})
+@register("sum", arity=1, smooth=True, kwargs=reduction_kwargs)
 class Sum(Op):
     """out = Σ x over ``dims``;  d/dx = 1 (the gradient is broadcast back)"""
 
@@ -60,7 +60,7 @@ class Sum(Op):
         return _expand_back(grad, x.shape, ctx.kwargs["dims"], ctx.kwargs["keepdim"])
 
 
-@register("prod", arity=1, smooth=True, domain=(0.5, 1.5), kwargs={"dim": -1})
+@register("prod", arity=1, smooth=True, domain=(0.5, 1.5), kwargs=lambda rng, shapes: _one_dim_reduction(rng, shapes))
 class Prod(Op):
     """out = Π x over ``dim``;  d/dxᵢ = Π_{j≠i} xⱼ (exact with zeros: products of the others)"""
 
@@ -110,7 +110,7 @@ class _ArgReduceMask:
             mask_tensor(ctx.mask, grad)
 
 
-@register("amax", arity=1, smooth=False, distinct=True, kwargs={"dim": -1})
+@register("amax", arity=1, smooth=False, distinct=True, kwargs=reduction_kwargs)
 class Amax(_ArgReduceMask, Op):
     """out = max of x over ``dims``; the gradient is split evenly among tied maxima (``torch.amax``)"""
 
@@ -123,7 +123,7 @@ class Amax(_ArgReduceMask, Op):
         return out if keepdim else np.squeeze(out, axis=dims)
 
 
-@register("amin", arity=1, smooth=False, distinct=True, kwargs={"dim": -1})
+@register("amin", arity=1, smooth=False, distinct=True, kwargs=reduction_kwargs)
 class Amin(_ArgReduceMask, Op):
     """out = min of x over ``dims``; the gradient is split evenly among tied minima (``torch.amin``)"""
 
@@ -136,7 +136,8 @@ class Amin(_ArgReduceMask, Op):
         return out if keepdim else np.squeeze(out, axis=dims)
 
 
-@register("max_dim", arity=1, smooth=False, distinct=True, kwargs={"dim": 0})
+@register("max_dim", arity=1, smooth=False, distinct=True, kwargs=lambda rng, shapes: _one_dim_reduction(rng, shapes),
+          call=lambda x, dim, keepdim: max(x, dim, keepdim).values)
 class SelectAlongDim(Op):
     """out = x at ``index`` along one dim (the values of max/min(dim)); the gradient goes to that index only"""
 
@@ -153,7 +154,7 @@ class SelectAlongDim(Op):
     backward = _ArgReduceMask.backward
 
 
-@register("logsumexp", arity=1, smooth=True, kwargs={"dim": -1})
+@register("logsumexp", arity=1, smooth=True, kwargs=lambda rng, shapes: _logsumexp_kwargs(rng, shapes))
 class LogSumExp(Op):
     """out = ln Σ eˣ over ``dims``, computed as m + ln Σ e^(x-m);  d/dx = softmax(x)"""
 
@@ -177,7 +178,7 @@ class LogSumExp(Op):
         return _expand_back(grad, x.shape, dims, keepdim) * exp(x - out)
 
 
-@register("log_softmax", arity=1, smooth=True, kwargs={"dim": -1})
+@register("log_softmax", arity=1, smooth=True, kwargs=one_dim_kwargs)
 class LogSoftmax(Op):
     """out = x - logsumexp(x) along ``dim``;  vjp: g - softmax(x)·Σg"""
 
@@ -200,7 +201,7 @@ class LogSoftmax(Op):
         return grad - exp(ctx.output) * grad.sum(dim=dim, keepdim=True)
 
 
-@register("softmax", arity=1, smooth=True, kwargs={"dim": -1})
+@register("softmax", arity=1, smooth=True, kwargs=one_dim_kwargs)
 class Softmax(Op):
     """out = e^(x-m) / Σ e^(x-m) along ``dim``;  vjp: y·(g - Σ g·y)"""
 
@@ -222,7 +223,7 @@ class Softmax(Op):
         return y * (grad - (grad * y).sum(dim=dim, keepdim=True))
 
 
-@register("safe_sqrt", arity=1, smooth=True, domain=(0.1, 5.0))
+@register("safe_sqrt", arity=1, smooth=True, domain=(0.1, 5.0), call=lambda x: _safe_sqrt(x))
 class SafeSqrt(Op):
     """out = √x with d/dx = 1/(2·out), taken as 0 where out == 0: how PyTorch differentiates
     ``std`` and ``norm`` at 0 (``sqrt`` itself gives inf there)"""
@@ -369,7 +370,7 @@ def amax(x, dim=(), keepdim=False):
     if dim in ((), None) and x.numel() == 0:
         raise RuntimeError("amax(): Expected reduction dim to be specified for input.numel() == 0. "
                            "Specify the reduction dim with the 'dim' argument.")
-    dims = norm_dims(dim if dim != () else None, x.ndim, "amax")
+    dims = norm_dims(dim if dim != () else None, x.ndim, "amax") if x.ndim else ()
     return Amax.apply(x, dims=dims, keepdim=keepdim)
 
 
@@ -379,7 +380,7 @@ def amin(x, dim=(), keepdim=False):
     if dim in ((), None) and x.numel() == 0:
         raise RuntimeError("amin(): Expected reduction dim to be specified for input.numel() == 0. "
                            "Specify the reduction dim with the 'dim' argument.")
-    dims = norm_dims(dim if dim != () else None, x.ndim, "amin")
+    dims = norm_dims(dim if dim != () else None, x.ndim, "amin") if x.ndim else ()
     return Amin.apply(x, dims=dims, keepdim=keepdim)
 
 
@@ -497,6 +498,48 @@ def cumsum(x, dim, dtype=None):
     return transpose(matmul(moved, tri), d, -1)
 
 
-add_spec(OpSpec(name="mean", arity=1, smooth=True, kwargs={"dim": -1}))
-add_spec(OpSpec(name="var", arity=1, smooth=True, kwargs={"dim": -1}))
-add_spec(OpSpec(name="std", arity=1, smooth=True, kwargs={"dim": -1}))
+# ---------------------------------------------------------------------------------------------------
+# specs for the generated gradient tests (see ops.registry)
+
+
+def _one_dim_reduction(rng, shapes):
+    return {"dim": random_dim(rng, len(shapes[0])), "keepdim": bool(rng.random() < 0.5)}
+
+
+def _logsumexp_kwargs(rng, shapes):
+    kwargs = reduction_kwargs(rng, shapes)
+    if kwargs["dim"] is None:  # torch.logsumexp needs a dim
+        kwargs["dim"] = tuple(range(len(shapes[0])))
+    return kwargs
+
+
+def _var_kwargs(rng, shapes):
+    """dim/keepdim plus one of PyTorch's spellings of the correction, keeping n - correction > 0."""
+    kwargs = reduction_kwargs(rng, shapes)
+    shape = shapes[0]
+    dims = norm_dims(kwargs["dim"], len(shape), "var") if shape else ()
+    n = int(np.prod([shape[d] for d in dims])) if dims else 1
+    style = rng.integers(3)
+    if n >= 3 and style == 0:
+        kwargs["correction"] = int(rng.integers(0, 3))
+    elif n >= 2 and style == 1:
+        kwargs["unbiased"] = bool(rng.random() < 0.5)
+    elif n < 2:
+        kwargs["correction"] = 0
+    return kwargs
+
+
+add_spec(OpSpec(name="mean", arity=1, kwargs=reduction_kwargs, covers=(Sum,)))
+add_spec(OpSpec(name="var", arity=1, kwargs=_var_kwargs, covers=(Sum,)))
+add_spec(OpSpec(name="std", arity=1, kwargs=_var_kwargs, covers=(Sum, SafeSqrt)))
+add_spec(OpSpec(name="min_dim", arity=1, smooth=False, distinct=True, kwargs=_one_dim_reduction,
+                call=lambda x, dim, keepdim: min(x, dim, keepdim).values, covers=(SelectAlongDim,)))
+add_spec(OpSpec(name="max_all", arity=1, smooth=False, distinct=True, call=lambda x: max(x), covers=(Amax,)))
+add_spec(OpSpec(name="min_all", arity=1, smooth=False, distinct=True, call=lambda x: min(x), covers=(Amin,)))
+add_spec(OpSpec(name="prod_with_zeros", arity=1, smooth=False, covers=(Prod,), kwargs=_one_dim_reduction,
+                call=lambda x, dim, keepdim: prod(x, dim, keepdim),
+                values=lambda rng, arrays: [np.where(rng.random(a.shape) < 0.3, 0.0, a) for a in arrays]))
+add_spec(OpSpec(name="norm", arity=1, distinct=True, smooth=False, covers=(SafeSqrt,),
+                avoid=((0, 0.0, 0.05),),
+                kwargs=lambda rng, shapes: dict(reduction_kwargs(rng, shapes), p=[1, 2, 3, float("inf"), "fro"][rng.integers(5)])))
+add_spec(OpSpec(name="cumsum", arity=1, kwargs=lambda rng, shapes: {"dim": random_dim(rng, len(shapes[0]))}))

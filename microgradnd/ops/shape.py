@@ -8,14 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
-from .registry import OpSpec, add_spec, register
+from .registry import OpSpec, add_spec, random_dim, random_index, random_shape, register
 from .util import Tensor, as_operand, constant, norm_dim
 
 # ---------------------------------------------------------------------------------------------------
 # primitives
 
 
-@register("reshape", arity=1, broadcast=False, kwargs={"shape": (-1,)})
+@register("reshape", arity=1, broadcast=False, call=lambda x, shape: reshape(x, shape),
+          kwargs=lambda rng, shapes: {"shape": _random_reshape(rng, shapes[0])})
 class Reshape(Op):
     """out = x with a new shape (same elements in row-major order);  grad is reshaped back"""
 
@@ -31,7 +32,9 @@ class Reshape(Op):
         return grad.reshape(x.shape)
 
 
-@register("permute", arity=1, broadcast=False, kwargs={"dims": "reverse"})
+@register("permute", arity=1, broadcast=False, min_dims=1, call=lambda x, dims: permute(x, dims),
+          kwargs=lambda rng, shapes: {"dims": tuple(int(d) - len(shapes[0]) * int(rng.random() < 0.3)
+                                                    for d in rng.permutation(len(shapes[0])))})
 class Permute(Op):
     """out = x with its axes reordered by ``dims``;  grad is permuted by the inverse order"""
 
@@ -47,7 +50,8 @@ class Permute(Op):
         return permute(grad, inverse)
 
 
-@register("expand", arity=1, broadcast=False, kwargs={"shape": "grow"})
+@register("expand", arity=1, broadcast=False, sample=lambda rng: _expand_sample(rng),
+          call=lambda x, shape: expand(x, shape))
 class Expand(Op):
     """out = x broadcast to ``shape`` (``expand``/``broadcast_to``);  grad is summed over the new axes"""
 
@@ -63,7 +67,8 @@ class Expand(Op):
         return grad
 
 
-@register("cat", arity=2, broadcast=False, shapes="cat")
+@register("cat", arity=2, broadcast=False, sample=lambda rng: _cat_sample(rng, 2),
+          call=lambda *xs, dim: cat(xs, dim))
 class Cat(Op):
     """out = the inputs joined along ``dim``;  each input gets its slice of the gradient"""
 
@@ -88,7 +93,8 @@ class Cat(Op):
         return tuple(grads)
 
 
-@register("getitem", arity=1, broadcast=False, kwargs={"index": "random"})
+@register("getitem", arity=1, broadcast=False, min_dims=1, call=lambda x, index: x[index],
+          kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "basic")})
 class GetItem(Op):
     """out = x[index] (basic, advanced or boolean);  grad is scatter-added into zeros of x's shape"""
 
@@ -104,7 +110,8 @@ class GetItem(Op):
         return index_add_into(grad, x.shape, ctx.kwargs["index"])
 
 
-@register("index_add_into", arity=1, broadcast=False, kwargs={"index": "random_into"})
+@register("index_add_into", arity=1, broadcast=False, sample=lambda rng: _index_add_sample(rng),
+          call=lambda g, shape, index: index_add_into(g, shape, index))
 class IndexAddInto(Op):
     """out = zeros(shape) with g scatter-added at ``index`` (repeated indices add up);  grad = grad[index]"""
 
@@ -121,7 +128,8 @@ class IndexAddInto(Op):
         return getitem(grad, ctx.kwargs["index"])
 
 
-@register("index_put", arity=2, broadcast=False, shapes="index_put")
+@register("index_put", arity=2, broadcast=False, sample=lambda rng: _index_put_sample(rng),
+          call=lambda x, v, index: index_put(x, index, v))
 class IndexPut(Op):
     """out = x with x[index] replaced by v (``x[index] = v`` recorded);  grads: g with zeros at index, g[index]"""
 
@@ -156,7 +164,8 @@ def _sum_to_shape(g, shape):
     return unbroadcast_to(g, tuple(shape))
 
 
-@register("pad", arity=1, broadcast=False, kwargs={"pad": (1, 2)})
+@register("pad", arity=1, broadcast=False, min_dims=1,
+          kwargs=lambda rng, shapes: {"pad": tuple(int(p) for p in rng.integers(0, 3, size=2 * int(rng.integers(1, len(shapes[0]) + 1))))})
 class Pad(Op):
     """out = x with constant padding (``F.pad`` order: last dim first);  grad is the centre slice"""
 
@@ -173,7 +182,8 @@ class Pad(Op):
         return getitem(grad, index)
 
 
-@register("flip", arity=1, broadcast=False, kwargs={"dims": (0,)})
+@register("flip", arity=1, broadcast=False, min_dims=1,
+          kwargs=lambda rng, shapes: {"dims": tuple(int(d) for d in rng.permutation(len(shapes[0]))[:int(rng.integers(1, len(shapes[0]) + 1))])})
 class Flip(Op):
     """out = x reversed along ``dims``;  grad is flipped back"""
 
@@ -554,4 +564,117 @@ def repeat(x, *sizes):
     return reshape(y, tuple(r * n for r, n in zip(sizes, x.shape)))
 
 
-add_spec(OpSpec(name="stack", arity=2, broadcast=False, shapes="same"))
+# ---------------------------------------------------------------------------------------------------
+# specs for the generated gradient tests (see ops.registry)
+
+
+def _random_reshape(rng, shape):
+    """A shape with the same number of elements (factors regrouped, maybe a -1)."""
+    factors = []
+    for n in shape:
+        f, k = 2, int(n)
+        while k > 1:
+            while k % f == 0:
+                factors.append(f)
+                k //= f
+            f += 1
+    rng.shuffle(factors)
+    out = []
+    for f in factors:
+        if out and rng.random() < 0.5:
+            out[-1] *= f
+        else:
+            out.append(f)
+    for _ in range(int(rng.integers(0, 2))):
+        out.insert(int(rng.integers(0, len(out) + 1)), 1)
+    if out and rng.random() < 0.4:
+        out[int(rng.integers(len(out)))] = -1
+    return tuple(out)
+
+
+def _expand_sample(rng):
+    shape = random_shape(rng, 0, 3)
+    small = tuple(1 if rng.random() < 0.5 else n for n in shape)
+    lead = tuple(int(n) for n in rng.integers(1, 4, size=int(rng.integers(0, 2))))
+    target = lead + tuple(-1 if (s == n and rng.random() < 0.5) else n for s, n in zip(small, shape))
+    return [small], {"shape": target}
+
+
+def _cat_sample(rng, n):
+    shape = random_shape(rng, 1, 3)
+    d = random_dim(rng, len(shape))
+    shapes = []
+    for _ in range(n):
+        s = list(shape)
+        s[d] = int(rng.integers(0, 3)) if rng.random() < 0.3 else int(rng.integers(1, 4))
+        shapes.append(tuple(s))
+    return shapes, {"dim": d}
+
+
+def _index_add_sample(rng):
+    shape = random_shape(rng, 1, 3)
+    index = random_index(rng, shape, "advanced")
+    return [np.empty(shape)[index].shape], {"shape": shape, "index": index}
+
+
+def _index_put_sample(rng):
+    shape = random_shape(rng, 1, 3)
+    kind = ("basic", "mask", "advanced")[int(rng.integers(3))]
+    index = random_index(rng, shape, kind)
+    if kind == "advanced":  # repeated targets keep only the last write: make them unique
+        probe = np.arange(int(np.prod(shape))).reshape(shape)[index]
+        _, first = np.unique(probe, return_index=True)
+        if len(first) != probe.size:
+            index = random_index(rng, shape, "basic")
+    target = np.empty(shape)[_freeze_index(index)].shape
+    value_shape = target if rng.random() < 0.7 else target[len(target) - int(rng.integers(0, len(target) + 1)):]
+    return [shape, value_shape], {"index": index}
+
+
+def _pieces(xs):
+    return cat([p.reshape(-1) for p in xs], 0)
+
+
+add_spec(OpSpec(name="cat3", arity=3, broadcast=False, sample=lambda rng: _cat_sample(rng, 3),
+                call=lambda *xs, dim: cat(xs, dim), covers=(Cat,)))
+add_spec(OpSpec(name="stack", arity=2, broadcast=False, covers=(Cat, Reshape),
+                kwargs=lambda rng, shapes: {"dim": random_dim(rng, len(shapes[0]) + 1)},
+                call=lambda *xs, dim: stack(xs, dim)))
+add_spec(OpSpec(name="getitem_advanced", arity=1, broadcast=False, min_dims=1, covers=(GetItem, IndexAddInto),
+                kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "advanced")},
+                call=lambda x, index: x[index]))
+add_spec(OpSpec(name="getitem_tensor_index", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
+                kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "advanced")},
+                call=lambda x, index: x[tuple(Tensor(i) if isinstance(i, np.ndarray) else i for i in index)]))
+add_spec(OpSpec(name="getitem_mask", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
+                kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "mask")},
+                call=lambda x, index: x[Tensor(index[0])]))
+add_spec(OpSpec(name="setitem", arity=2, broadcast=False, sample=lambda rng: _index_put_sample(rng), covers=(IndexPut,),
+                call=lambda x, v, index: _setitem_copy(x, index, v)))
+add_spec(OpSpec(name="split", arity=1, broadcast=False, min_dims=1, covers=(GetItem, Cat),
+                kwargs=lambda rng, shapes: {"size": int(rng.integers(1, 4)), "dim": random_dim(rng, len(shapes[0]))},
+                call=lambda x, size, dim: _pieces(split(x, size, dim)[::-1])))
+add_spec(OpSpec(name="chunk", arity=1, broadcast=False, min_dims=1, covers=(GetItem, Cat),
+                kwargs=lambda rng, shapes: {"chunks": int(rng.integers(1, 4)), "dim": random_dim(rng, len(shapes[0]))},
+                call=lambda x, chunks, dim: _pieces(chunk(x, chunks, dim)[::-1])))
+add_spec(OpSpec(name="unbind", arity=1, broadcast=False, min_dims=1, covers=(GetItem, Cat),
+                kwargs=lambda rng, shapes: {"dim": random_dim(rng, len(shapes[0]))},
+                call=lambda x, dim: _pieces(unbind(x, dim)[::-1])))
+add_spec(OpSpec(name="transpose", arity=1, broadcast=False, min_dims=1, covers=(Permute,),
+                kwargs=lambda rng, shapes: {"dim0": random_dim(rng, len(shapes[0])), "dim1": random_dim(rng, len(shapes[0]))}))
+add_spec(OpSpec(name="squeeze_unsqueeze", arity=1, broadcast=False, covers=(Reshape,),
+                kwargs=lambda rng, shapes: {"dim": random_dim(rng, len(shapes[0]) + 1)},
+                call=lambda x, dim: squeeze(unsqueeze(x, dim) * 2.0, dim)))
+add_spec(OpSpec(name="flatten", arity=1, broadcast=False, min_dims=1, covers=(Reshape,),
+                kwargs=lambda rng, shapes: {"start_dim": 0, "end_dim": random_dim(rng, len(shapes[0]))}))
+add_spec(OpSpec(name="repeat", arity=1, broadcast=False, covers=(Expand, Reshape),
+                kwargs=lambda rng, shapes: {"sizes": tuple(int(r) for r in rng.integers(1, 3, size=len(shapes[0]) + int(rng.integers(0, 2))))},
+                call=lambda x, sizes: repeat(x, sizes)))
+add_spec(OpSpec(name="narrow", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
+                kwargs=lambda rng, shapes: {"dim": 0, "start": 0, "length": int(rng.integers(1, shapes[0][0] + 1))}))
+
+
+def _setitem_copy(x, index, v):
+    y = x * 1.0  # a non-leaf copy: the in-place write is recorded in the graph
+    y[index] = v
+    return y
