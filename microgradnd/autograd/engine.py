@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
-from .function import _SECOND_BACKWARD, check_versions
+from .function import _FP_IGNORE, _SECOND_BACKWARD, _fp_state, check_versions
 
 _state = grad_mode._state
 
@@ -261,11 +261,15 @@ def _sum_grads(total, g, key, owned, create_graph):
 
     if create_graph:
         return total + g
-    if key in owned:
-        np.add(total.data, g.data, out=total.data, casting="unsafe")
-        return total
-    owned.add(key)
-    return Tensor._make(np.asarray(total.data + g.data), None)
+    token = _fp_state.set(_FP_IGNORE)  # inf + -inf is NaN without a warning, as in every op
+    try:
+        if key in owned:
+            np.add(total.data, g.data, out=total.data, casting="unsafe")
+            return total
+        owned.add(key)
+        return Tensor._make(np.asarray(total.data + g.data), None)
+    finally:
+        _fp_state.reset(token)
 
 
 def _run_leaf_hooks(leaf, g):
@@ -290,7 +294,11 @@ def _accumulate(leaf, g, create_graph):
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
-        np.add(leaf.grad.data, g.data, out=leaf.grad.data, casting="unsafe")
+        token = _fp_state.set(_FP_IGNORE)
+        try:
+            np.add(leaf.grad.data, g.data, out=leaf.grad.data, casting="unsafe")
+        finally:
+            _fp_state.reset(token)
         leaf.grad._vc[0] += 1
 
 

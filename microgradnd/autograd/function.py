@@ -30,6 +30,25 @@ _state = grad_mode._state
 _next_seq = itertools.count(1).__next__  # creation order of nodes (cheaper than a class counter)
 _Tensor = None  # microgradnd.tensor.Tensor, bound on first use (tensor.py imports this package)
 
+# Floating-point errors (overflow, 0/0, inf-inf) give inf/NaN silently, as in PyTorch: every primitive's
+# forward runs with NumPy's error state set to "ignore". NumPy >= 2 keeps that state in a context
+# variable; setting it directly costs ~0.1 us where entering np.errstate costs ~1 us, once per op.
+try:
+    from numpy._core.umath import _extobj_contextvar as _fp_state, _make_extobj
+
+    _FP_IGNORE = _make_extobj(all="ignore")
+except ImportError:  # NumPy 1.x: the same through the public (slower) API
+    class _LegacyFpState:
+        @staticmethod
+        def set(_):
+            return np.seterr(all="ignore")
+
+        @staticmethod
+        def reset(old):
+            np.seterr(**old)
+
+    _fp_state, _FP_IGNORE = _LegacyFpState(), None
+
 
 def _tensor_class():
     global _Tensor
@@ -183,12 +202,16 @@ class Function:
                     break
         ctx = Node(cls, args, kwargs)
         if cls.array_level:
-            if len(args) == 2:  # the common binary case without building a list
-                a, b = args
-                out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a,
-                                  b.data if isinstance(b, Tensor) else b, **kwargs)
-            else:
-                out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            token = _fp_state.set(_FP_IGNORE)
+            try:
+                if len(args) == 2:  # the common binary case without building a list
+                    a, b = args
+                    out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a,
+                                      b.data if isinstance(b, Tensor) else b, **kwargs)
+                else:
+                    out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            finally:
+                _fp_state.reset(token)
             if not isinstance(out, np.ndarray):
                 out = np.asarray(out)
             result = Tensor._make(out, ctx if record else None)
