@@ -13,6 +13,8 @@ output); between tensors that are not elementwise-related the step is shown as a
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -20,6 +22,9 @@ from .labels import format_fixed, format_number
 from .labels import format_array
 from .names import display_name, op_name, resolve_names
 from .trace import BackwardWalk, Graph, is_elementwise, tensor_key
+
+
+_SIMPLE_NAME = re.compile(r"[\w.]+")
 
 
 def explain(output, wrt, index=None, *, output_index=None, names=None, infer_names=True, decimals=8):
@@ -213,6 +218,8 @@ class Explanation:
 
     def _name(self, key, index=None):
         name = self.names[key]
+        if not _SIMPLE_NAME.fullmatch(name):
+            name = f"({name})"  # an expression used as a name: d(apple * n)/dapple
         if index is not None and self.tensors[key].data.size > 1:
             name += "[" + ", ".join(str(i) for i in index) + "]"
         return name
