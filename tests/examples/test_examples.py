@@ -139,3 +139,46 @@ def test_02_computational_graph(run_example):
     if svg:  # the slide's numbers are on the drawing: values and gradients
         for label in ("715", "650", "165", "3.3", "before_tax"):
             assert label in svg
+
+
+def test_05_xor_mlp(run_example):
+    text, out = run_example("05_xor_mlp")
+    # the course's network, initialised as in §4B, gives the notes' untrained outputs
+    assert "untrained outputs: ['0.70938314', '0.72844306', '0.71791234', '0.73598705']" in text
+    first, last = (number(text, "epoch 1"), number(text, "-> epoch 600"))
+    assert last < first                                     # online SGD is lowering the error
+    assert "predictions (output > 0.5): [0, 1, 1, 0]" in text
+    assert number(text.split("BCE loss:")[1], "->") < 0.05
+    assert pngs(out) == ["xor_decision_boundary.png"]
+
+
+def test_13_pytorch_style(run_example):
+    text, _ = run_example("13_pytorch_style")
+    assert "Accuracy: 1.0" in text and "Predicted: [0. 1. 1. 0.]" in text
+    costs = [float(line.split()[1]) for line in text.splitlines() if line[:1].isdigit()]
+    assert len(costs) == 5 and costs[-1] < 0.05 < costs[0]
+    assert number(text, "accuracy") > 0.95
+    assert "(fc1): Linear(in_features=2, out_features=16, bias=True)" in text
+
+
+def test_13_is_pytorch_code(tmp_path):
+    """The same file with `import torch` instead runs on PyTorch and learns the same things."""
+    torch = pytest.importorskip("torch")
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    source = (ROOT / "examples" / "13_pytorch_style.py").read_text()
+    lines = source.splitlines()
+    changed = [i for i, line in enumerate(lines) if line.startswith(("import ", "from ")) and "microgradnd" in line]
+    assert [lines[i].split("#")[0].strip() for i in changed] == ["import microgradnd as torch"]  # the only one
+    lines[changed[0]] = "import torch"
+    (tmp_path / "13_torch.py").write_text("\n".join(lines))
+    shutil.copy(ROOT / "examples" / "_common.py", tmp_path)
+    proc = subprocess.run([sys.executable, "13_torch.py", "--quick", "--out", str(tmp_path / "o")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Accuracy: 1.0" in proc.stdout and torch.__version__
+    assert number(proc.stdout, "accuracy") > 0.95
