@@ -44,11 +44,7 @@ def parse_args(argv=None):
 # -- data ------------------------------------------------------------------------------------------
 def load_digits(seed: int, limit: int | None = None):
     """The 8x8 digits as (x_train, y_train, x_test, y_test): pixels scaled to [0, 1], a 80/20 split."""
-    x, y = mg.datasets.digits()
-    x = mg.as_tensor(x).float().reshape(len(x), -1)
-    y = mg.as_tensor(y).long()
-    if x.max().item() > 1.0:  # raw pixel intensities are 0..16
-        x = x / 16.0
+    x, y = mg.datasets.digits()  # (1797, 64) float32 pixels already scaled to [0, 1], int64 labels
     order = mg.randperm(len(x), generator=mg.Generator().manual_seed(seed))
     if limit is not None:
         order = order[:limit]
