@@ -98,10 +98,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     if not diff_inputs:
         raise ValueError("gradcheck: at least one input tensor must have requires_grad=True")
     rng = np.random.default_rng(seed)
+    before = [x.data.copy() for x in diff_inputs]
     outs = _outputs(fn, inputs)
     if not outs:
         raise ValueError("gradcheck: the function returned no floating-point tensor")
-    before = [x.data.copy() for x in diff_inputs]
     vs = [rng.standard_normal(o.shape) for o in outs]
     objective = sum((o * Tensor._make(v, None)).sum() for o, v in zip(outs, vs) if o.requires_grad)
     if isinstance(objective, Tensor) and objective.requires_grad:

@@ -1,0 +1,138 @@
+"""Custom ops through ``mg.autograd.Function`` with PyTorch's API."""
+import numpy as np
+import pytest
+
+import microgradnd as mg
+
+
+class ScaledSquare(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.save_for_backward(x)
+        ctx.k = k
+        return x * x * k
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x * ctx.k, None
+
+
+def test_custom_function_forward_backward_and_grad_fn_name():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = ScaledSquare.apply(x, 3.0)
+    assert y.tolist() == [3.0, 12.0]
+    assert y.grad_fn.name() == "ScaledSquareBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 12.0]
+    assert mg.autograd.gradcheck(lambda a: ScaledSquare.apply(a, 3.0), (x,))
+
+
+def test_custom_function_without_grad_records_nothing():
+    y = ScaledSquare.apply(mg.tensor([1.0]), 2.0)
+    assert y.grad_fn is None and not y.requires_grad
+    with mg.no_grad():
+        y = ScaledSquare.apply(mg.tensor([1.0], requires_grad=True), 2.0)
+    assert y.grad_fn is None
+
+
+def test_needs_input_grad_and_forward_runs_without_recording():
+    seen = []
+
+    class Mul(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen.append(mg.is_grad_enabled())
+            ctx.save_for_backward(a, b)
+            out = a * b
+            assert out.grad_fn is None
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(tuple(ctx.needs_input_grad))
+            a, b = ctx.saved_tensors
+            return (g * b if ctx.needs_input_grad[0] else None), (g * a if ctx.needs_input_grad[1] else None)
+
+    a = mg.ones(2, requires_grad=True)
+    b = mg.full((2,), 3.0)
+    Mul.apply(a, b).sum().backward()
+    assert seen == [False, (True, False)]
+    assert a.grad.tolist() == [3.0, 3.0]
+
+
+def test_custom_function_saved_tensor_modified_in_place_raises():
+    x = mg.ones(3, requires_grad=True)
+    w = mg.ones(3)
+
+    class UsesW(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            (b,) = ctx.saved_tensors
+            return g * b, None
+
+    y = UsesW.apply(x, w).sum()
+    w.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_custom_function_without_saved_tensors_can_backward_twice():
+    class Double(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = mg.ones(2, requires_grad=True)
+    y = Double.apply(x).sum()
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [4.0, 4.0]
+
+
+def test_custom_function_wrong_number_of_gradients_raises():
+    class Bad(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        Bad.apply(mg.ones(2, requires_grad=True), mg.ones(2)).sum().backward()
+
+
+def test_custom_function_gradient_of_broadcast_input_is_summed_back():
+    class Add(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    a = mg.ones(2, 3, requires_grad=True)
+    b = mg.ones(3, requires_grad=True)
+    Add.apply(a, b).sum().backward()
+    assert b.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_custom_function_backward_with_create_graph_gives_second_derivative():
+    x = mg.tensor([1.5], dtype=mg.float64, requires_grad=True)
+    y = ScaledSquare.apply(x, 2.0)  # 2x², second derivative 4
+    (g,) = mg.autograd.grad(y.sum(), x, create_graph=True)
+    (h,) = mg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(g.data, [6.0])
+    np.testing.assert_allclose(h.data, [4.0])
