@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-DIGITS = 8  # significant digits kept on drawings: float32 holds about 7, so nothing real is lost
+DIGITS = 7  # significant digits on drawings: float32 holds about 7 (FLT_DIG is 6), float64 noise hides
 ARRAY_DIGITS = 5  # inside an array fewer digits keep the label readable
+_F32_MAX = float(np.finfo(np.float32).max)
+_F32_TINY = float(np.finfo(np.float32).tiny)
 
 
-def format_number(value, digits: int = DIGITS) -> str:
-    """Shortest faithful text for one number: ``format_number(np.float32(2.2)) == '2.2'``,
-    ``format_number(220.00000000000003) == '220'``, ``format_number(1e-7) == '1e-07'``."""
+def format_number(value, digits=DIGITS) -> str:
+    """Shortest faithful text for one number at single precision: the shortest decimal that rounds to
+    the same value at ``digits`` (7) significant digits, which is what float32 holds. So
+    ``np.float32(2.2)`` is ``'2.2'``, the float64 ``2.2000000000000002`` is ``'2.2'``,
+    ``220.00000000000003`` is ``'220'`` and 3 × float32(1.1) = 3.3000002 is ``'3.3'``; ``1e-07`` and
+    ``1.5e+10`` switch to scientific notation. Arrays and summaries use fewer ``digits``."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)):
@@ -26,17 +31,18 @@ def format_number(value, digits: int = DIGITS) -> str:
         return str(int(v))
     if v.dtype.kind == "b":
         return str(bool(v))
-    if v.dtype.kind != "f":
-        v = v.astype(np.float64)
-    v = v.reshape(()).item() if v.dtype == np.float64 else v.reshape(())[()]
+    v = v.astype(np.float64) if v.dtype.kind != "f" else v
+    v = v.reshape(())[()]
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
     if v == 0:
         return "0"
     magnitude = abs(float(v))
-    if 1e-4 <= magnitude < 10.0 ** digits:
+    if _F32_TINY <= magnitude <= _F32_MAX and v.dtype.itemsize >= 4:
+        v = np.float32(v)  # drawings are read at single precision: float64 noise is not shown
+    if 1e-4 <= magnitude < 1e9:
         return np.format_float_positional(v, precision=digits, unique=True, fractional=False, trim="-")
-    return np.format_float_scientific(v, precision=digits - 1, unique=True, trim="-")
+    return np.format_float_scientific(v, precision=max(digits - 1, 0), unique=True, trim="-")
 
 
 def format_short(value, digits: int = 4) -> str:
