@@ -206,9 +206,14 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                         ) from None
                 if g.data.dtype != x.data.dtype:
                     g = g.to(x.data.dtype)
-                if x.grad_fn is not None and x.grad_fn.output is None:
-                    x.grad_fn.output = x
-                send(x, g)
+                fn = x.grad_fn
+                if fn is None:
+                    send(x, g)
+                else:  # send(x, g) inlined for the common case: an op's output
+                    if fn.output is None:
+                        fn.output = x
+                    prev = node_grads.get(fn)
+                    node_grads[fn] = g if prev is None else _sum_grads(prev, g, fn, owned, create_graph)
             if not retain_graph:
                 if node._saved is not None or node.fn.saves_inputs or node.fn.saves_output:
                     node._released = True
@@ -257,8 +262,6 @@ def _sum_grads(total, g, key, owned, create_graph):
     With ``create_graph`` it is a recorded add (the sum must be differentiable). Otherwise no graph is
     needed: the first sum allocates a new array, which this pass then owns and adds into in place.
     """
-    from ..tensor import Tensor
-
     if create_graph:
         return total + g
     token = _fp_state.set(_FP_IGNORE)  # inf + -inf is NaN without a warning, as in every op
@@ -267,7 +270,7 @@ def _sum_grads(total, g, key, owned, create_graph):
             np.add(total.data, g.data, out=total.data, casting="unsafe")
             return total
         owned.add(key)
-        return Tensor._make(np.asarray(total.data + g.data), None)
+        return total._make(np.asarray(total.data + g.data), None)
     finally:
         _fp_state.reset(token)
 

@@ -194,28 +194,54 @@ class Function:
         """Run forward and, when any input requires grad and grad mode is on, record a ``Node``."""
         Tensor = _Tensor or _tensor_class()  # hot path: no import statement per op
 
-        record = False
-        if _state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
-                    record = True
-                    break
         ctx = Node(cls, args, kwargs)
         if cls.array_level:
+            # Hot path (every primitive, also inside backward): no lists or generators for the
+            # common one- and two-input ops; the graph is recorded only when an input requires grad.
+            nargs = len(args)
             token = _fp_state.set(_FP_IGNORE)
             try:
-                if len(args) == 2:  # the common binary case without building a list
+                if nargs == 2:
                     a, b = args
                     out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a,
                                       b.data if isinstance(b, Tensor) else b, **kwargs)
+                elif nargs == 1:
+                    a = args[0]
+                    out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a, **kwargs)
                 else:
                     out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
             finally:
                 _fp_state.reset(token)
             if not isinstance(out, np.ndarray):
                 out = np.asarray(out)
+            if not _state.enabled:
+                return Tensor._make(out, None)
+            if nargs == 2:
+                need_a = isinstance(a, Tensor) and a._rg
+                need_b = isinstance(b, Tensor) and b._rg
+                if not (need_a or need_b):
+                    return Tensor._make(out, None)
+                ctx.needs_input_grad = (need_a, need_b)
+                if cls.saves_inputs:
+                    ctx._versions_inputs = (a._vc[0] if isinstance(a, Tensor) else None,
+                                            b._vc[0] if isinstance(b, Tensor) else None)
+                result = Tensor._make(out, ctx)
+                if cls.saves_output:
+                    ctx._output_version = (result._vc, 0)
+                return result
+            record = False
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    record = True
+                    break
             result = Tensor._make(out, ctx if record else None)
         else:
+            record = False
+            if _state.enabled:
+                for a in args:
+                    if isinstance(a, Tensor) and a._rg:
+                        record = True
+                        break
             previous = _state.enabled
             _state.enabled = False
             try:
