@@ -46,6 +46,11 @@ def linear(input, weight, bias=None):
             f"{weight.shape[-1]}x{weight.shape[0]})"
         )
     if input.dtype != weight.dtype:
+        if input.dtype.kind == "f" and weight.dtype.kind == "f":
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {_torch_type(input.dtype).lower()} != "
+                f"{_torch_type(weight.dtype).lower()}"
+            )
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got {_torch_type(input.dtype)} and "
             f"{_torch_type(weight.dtype)}"

@@ -244,7 +244,7 @@ def _check_input(x, op, weight_channels=None):
         raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim not in (3, 4):
         raise RuntimeError(
-            f"{op}: Expected 3D (unbatched) or 4D (batched) input, but got input of size: "
+            f"Expected 3D (unbatched) or 4D (batched) input to {op}, but got input of size: "
             f"{list(x.shape)}"
         )
     return x
@@ -285,7 +285,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     hp, wp = h + sum(pads[0]), w + sum(pads[1])
     if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
         raise RuntimeError(
-            f"conv2d: Calculated padded input size per channel: ({hp} x {wp}). Kernel size: "
+            f"Calculated padded input size per channel: ({hp} x {wp}). Kernel size: "
             f"({dilation[0] * (kh - 1) + 1} x {dilation[1] * (kw - 1) + 1}). Kernel size can't be greater "
             f"than actual input size"
         )

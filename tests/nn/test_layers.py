@@ -1,0 +1,338 @@
+"""Layers: hand-computed values (CURRICULUM §9), shapes, train/eval behaviour, containers."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+import microgradnd.nn as nn
+import microgradnd.nn.functional as F
+
+
+def test_curriculum_convolution_example():
+    x = mg.tensor([[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1.0]]).reshape(1, 1, 4, 4)
+    w = mg.tensor([[2, 0, 1], [0, 1, 2], [1, 0, 2.0]]).reshape(1, 1, 3, 3)
+    assert F.conv2d(x, w).reshape(2, 2).tolist() == [[15.0, 16.0], [6.0, 15.0]]
+    conv = nn.Conv2d(1, 1, 3, bias=False)
+    with mg.no_grad():
+        conv.weight.copy_(w)
+    assert conv(x).reshape(2, 2).tolist() == [[15.0, 16.0], [6.0, 15.0]]
+    assert conv(x[0]).shape == (1, 2, 2)  # unbatched (C, H, W)
+
+
+@pytest.mark.parametrize("h, w, pad, stride, k, expected", [
+    (4, 4, 1, 1, 3, (4, 4)),
+    (7, 7, 0, 2, 3, (3, 3)),
+    (31, 28, 2, 3, 5, (11, 10)),
+])
+def test_curriculum_output_sizes(h, w, pad, stride, k, expected):
+    conv = nn.Conv2d(1, 2, k, stride=stride, padding=pad)
+    assert conv(mg.zeros(1, 1, h, w)).shape == (1, 2) + expected
+
+
+def test_conv2d_hand_gradient():
+    # d(sum of outputs)/dx counts how many windows cover each pixel (times the weight sum for ones)
+    x = mg.ones(1, 1, 3, 3, requires_grad=True)
+    w = mg.ones(1, 1, 2, 2, requires_grad=True)
+    F.conv2d(x, w).sum().backward()
+    assert x.grad.reshape(3, 3).tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]
+    assert w.grad.reshape(2, 2).tolist() == [[4, 4], [4, 4]]
+
+
+def test_conv2d_padding_same_and_valid():
+    x = mg.randn(2, 3, 6, 5)
+    assert nn.Conv2d(3, 4, 4, padding="same")(x).shape == (2, 4, 6, 5)
+    assert nn.Conv2d(3, 4, (3, 2), padding="valid")(x).shape == (2, 4, 4, 4)
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(3, 4, 3, padding="same", stride=2)
+
+
+def test_conv2d_errors():
+    conv = nn.Conv2d(3, 2, 3)
+    with pytest.raises(RuntimeError, match="expected input\\[1, 4, 5, 5\\] to have 3 channels, but got 4"):
+        conv(mg.randn(1, 4, 5, 5))
+    with pytest.raises(RuntimeError, match="Expected 3D \\(unbatched\\) or 4D \\(batched\\) input to conv2d"):
+        conv(mg.randn(4, 5))
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        conv(mg.randn(1, 3, 2, 5))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(3, 2, 3, groups=2)
+    with pytest.raises(NotImplementedError, match="padding_mode"):
+        nn.Conv2d(3, 2, 3, padding_mode="reflect")
+
+
+def test_pooling_values_and_sizes():
+    x = mg.arange(16.0).reshape(1, 1, 4, 4)
+    assert nn.MaxPool2d(2)(x).reshape(2, 2).tolist() == [[5, 7], [13, 15]]
+    assert nn.AvgPool2d(2)(x).reshape(2, 2).tolist() == [[2.5, 4.5], [10.5, 12.5]]
+    assert nn.MaxPool2d(3, stride=1)(x).shape == (1, 1, 2, 2)
+    assert nn.MaxPool2d(2, stride=1, padding=1)(x).shape == (1, 1, 5, 5)
+    assert nn.MaxPool2d(2)(x[0]).shape == (1, 2, 2)  # unbatched
+    mp = nn.MaxPool2d(2)
+    assert mp.stride == 2 and mp(mg.randn(2, 3, 5, 7)).shape == (2, 3, 2, 3)  # floor mode
+    assert nn.MaxPool2d(2, ceil_mode=True)(mg.randn(2, 3, 5, 7)).shape == (2, 3, 3, 4)
+
+
+def test_max_pool_gradient_goes_to_the_maximum():
+    x = mg.tensor([[[[1.0, 3.0], [2.0, 0.0]]]], requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.reshape(2, 2).tolist() == [[0, 1], [0, 0]]
+    x = mg.tensor([[[[1.0, 1.0], [1.0, 1.0]]]], requires_grad=True)  # ties: the first one, like PyTorch
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.reshape(2, 2).tolist() == [[1, 0], [0, 0]]
+
+
+def test_avg_pool_gradient_spreads_evenly():
+    x = mg.ones(1, 1, 4, 4, requires_grad=True)
+    F.avg_pool2d(x, 2).sum().backward()
+    assert np.all(x.grad.numpy() == 0.25)
+
+
+def test_pool_errors():
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        F.max_pool2d(mg.randn(1, 1, 1, 1), 2)
+    with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size"):
+        F.max_pool2d(mg.randn(1, 1, 5, 5), 2, padding=2)
+
+
+def test_adaptive_avg_pool_global_average():
+    x = mg.randn(2, 3, 5, 4)
+    out = nn.AdaptiveAvgPool2d(1)(x)
+    assert out.shape == (2, 3, 1, 1)
+    np.testing.assert_allclose(out.numpy()[..., 0, 0], x.numpy().mean(axis=(2, 3)), rtol=1e-6)
+
+
+def test_linear_shapes_and_formula():
+    lin = nn.Linear(3, 2)
+    assert lin.weight.shape == (2, 3) and lin.bias.shape == (2,)
+    x = mg.randn(5, 3)
+    expected = x.numpy() @ lin.weight.detach().detach().numpy().T + lin.bias.detach().detach().numpy()
+    np.testing.assert_allclose(lin(x).detach().detach().numpy(), expected, rtol=1e-6)
+    assert lin(mg.randn(4, 7, 3)).shape == (4, 7, 2)  # any leading dims
+    assert lin(mg.randn(3)).shape == (2,)
+    assert nn.Linear(3, 2, bias=False).bias is None
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(5x4 and 3x2\)"):
+        lin(mg.randn(5, 4))
+
+
+def test_default_init_bounds():
+    mg.manual_seed(0)
+    lin = nn.Linear(50, 40)
+    bound = 1 / math.sqrt(50)
+    for p in (lin.weight, lin.bias):
+        a = p.detach().detach().numpy()
+        assert a.min() >= -bound and a.max() <= bound and a.max() > 0.8 * bound and a.min() < -0.8 * bound
+    conv = nn.Conv2d(3, 8, 5)
+    bound = 1 / math.sqrt(3 * 25)
+    for p in (conv.weight, conv.bias):
+        a = p.detach().detach().numpy()
+        assert a.min() >= -bound and a.max() <= bound
+    assert conv.weight.shape == (8, 3, 5, 5) and conv.weight.dtype == mg.float32
+
+
+def test_seeded_init_is_reproducible():
+    mg.manual_seed(3)
+    a = nn.Linear(4, 4).weight.detach().detach().numpy().copy()
+    mg.manual_seed(3)
+    b = nn.Linear(4, 4).weight.detach().detach().numpy()
+    assert np.array_equal(a, b)
+
+
+def test_flatten_and_unflatten():
+    x = mg.randn(2, 3, 4, 5)
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 2)(x).shape == (24, 5)
+    assert nn.Unflatten(1, (3, 20))(nn.Flatten()(x)).shape == (2, 3, 20)
+
+
+def test_dropout_train_and_eval():
+    mg.manual_seed(0)
+    drop = nn.Dropout(0.25)
+    x = mg.ones(200, 100)
+    y = drop(x).detach().numpy()
+    assert set(np.unique(y).tolist()) <= {0.0, float(np.float32(1 / 0.75))}
+    assert abs((y == 0).mean() - 0.25) < 0.02  # about p of the units are dropped
+    drop.eval()
+    assert drop(x) is x
+    assert F.dropout(x, 0.5, training=False) is x
+    assert np.all(F.dropout(x, 1.0).detach().numpy() == 0)
+    assert (F.dropout(x).detach().numpy() == 0).any()  # F.dropout trains by default, like PyTorch's
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
+        nn.Dropout(1.5)
+
+
+def test_dropout_gradient_uses_the_same_mask():
+    x = mg.ones(50, requires_grad=True)
+    y = F.dropout(x, 0.5)
+    y.sum().backward()
+    assert np.array_equal(x.grad.numpy(), y.detach().detach().numpy())
+
+
+def test_dropout2d_drops_whole_channels():
+    mg.manual_seed(1)
+    y = nn.Dropout2d(0.5)(mg.ones(4, 6, 3, 3)).detach().numpy()
+    per_channel = y.reshape(4, 6, 9)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+
+
+def test_batchnorm1d_training_statistics_by_hand():
+    bn = nn.BatchNorm1d(2)
+    x = mg.tensor([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
+    y = bn(x).detach().numpy()
+    mean, var = np.array([3.0, 6.0]), np.array([8 / 3, 32 / 3])  # biased for normalising
+    np.testing.assert_allclose(y, (x.numpy() - mean) / np.sqrt(var + 1e-5), rtol=1e-5)
+    # running stats use the UNBIASED variance (4 and 16) with momentum 0.1
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * mean, rtol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * np.array([4.0, 16.0]), rtol=1e-6)
+    assert bn.num_batches_tracked.item() == 1
+    bn.eval()
+    out = bn(x).detach().numpy()
+    np.testing.assert_allclose(out, (x.numpy() - bn.running_mean.numpy()) / np.sqrt(bn.running_var.numpy() + 1e-5),
+                               rtol=1e-5)
+    assert bn.num_batches_tracked.item() == 1  # eval does not count
+
+
+def test_batchnorm_momentum_none_is_cumulative_average():
+    bn = nn.BatchNorm1d(1, momentum=None)
+    bn(mg.tensor([[0.0], [2.0]]))
+    bn(mg.tensor([[4.0], [6.0]]))
+    assert bn.running_mean.item() == pytest.approx(3.0)  # (1 + 5) / 2
+
+
+def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
+    bn = nn.BatchNorm2d(3, track_running_stats=False).eval()
+    x = mg.randn(4, 3, 2, 2) * 5 + 2
+    y = bn(x).detach().numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    assert bn.running_mean is None and "running_mean" not in bn.state_dict()
+
+
+def test_batchnorm_errors():
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size "
+                                         r"torch.Size\(\[1, 3\]\)"):
+        nn.BatchNorm1d(3)(mg.randn(1, 3))
+    with pytest.raises(ValueError, match="expected 4D input \\(got 2D input\\)"):
+        nn.BatchNorm2d(3)(mg.randn(2, 3))
+    with pytest.raises(ValueError, match="expected 2D or 3D input \\(got 4D input\\)"):
+        nn.BatchNorm1d(3)(mg.randn(2, 3, 4, 5))
+    with pytest.raises(RuntimeError, match="running_mean should contain 4 elements not 3"):
+        nn.BatchNorm1d(3)(mg.randn(2, 4))
+
+
+def test_batchnorm1d_on_3d_input():
+    bn = nn.BatchNorm1d(3)
+    x = mg.randn(4, 3, 5)
+    y = bn(x).detach().numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x.numpy().mean(axis=(0, 2)), rtol=1e-5)
+
+
+def test_sequential_indexing_slicing_and_append():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert len(seq) == 3 and isinstance(seq[0], nn.Linear) and isinstance(seq[-1], nn.Linear)
+    head = seq[:2]
+    assert isinstance(head, nn.Sequential) and len(head) == 2 and head[0] is seq[0]
+    assert [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
+    seq.append(nn.Sigmoid())
+    assert len(seq) == 4 and list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    out = seq(mg.randn(5, 2)).detach().detach().numpy()
+    assert out.shape == (5, 1) and np.all((out > 0) & (out < 1))
+    with pytest.raises(IndexError):
+        seq[4]
+    del seq[1]
+    assert [type(m).__name__ for m in seq] == ["Linear", "Linear", "Sigmoid"] and list(seq._modules) == ["0", "1", "2"]
+
+
+def test_sequential_from_ordered_dict():
+    from collections import OrderedDict
+
+    seq = nn.Sequential(OrderedDict([("fc1", nn.Linear(2, 3)), ("act", nn.Tanh())]))
+    assert list(seq.state_dict()) == ["fc1.weight", "fc1.bias"] and seq.fc1 is seq[0]
+
+
+def test_module_list_and_dict():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    assert len(layers) == 3 and len(list(layers.parameters())) == 6
+    layers.append(nn.ReLU())
+    assert isinstance(layers[-1], nn.ReLU) and isinstance(layers[1:], nn.ModuleList)
+    layers.extend([nn.Tanh()])
+    assert len(layers) == 5
+    d = nn.ModuleDict({"a": nn.Linear(1, 1), "b": nn.ReLU()})
+    assert list(d.keys()) == ["a", "b"] and "a" in d and len(d) == 2
+    assert list(d.state_dict()) == ["a.weight", "a.bias"]
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
+
+        def forward(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return x
+
+    assert list(Net().state_dict()) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias"]
+
+
+def test_identity():
+    x = mg.randn(3)
+    assert nn.Identity(54, unused="x")(x) is x
+
+
+@pytest.mark.parametrize("module, fn", [
+    (nn.ReLU(), lambda a: np.maximum(a, 0)),
+    (nn.LeakyReLU(0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
+    (nn.ELU(0.5), lambda a: np.where(a > 0, a, 0.5 * np.expm1(a))),
+    (nn.Sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
+    (nn.Tanh(), np.tanh),
+    (nn.SiLU(), lambda a: a / (1 + np.exp(-a))),
+    (nn.Softplus(), lambda a: np.log1p(np.exp(a))),
+    (nn.PReLU(), lambda a: np.where(a > 0, a, 0.25 * a)),
+    (nn.SELU(), lambda a: 1.0507009873554805 * np.where(a > 0, a, 1.6732632423543772 * np.expm1(a))),
+    (nn.Softmax(dim=1), lambda a: np.exp(a) / np.exp(a).sum(1, keepdims=True)),
+    (nn.LogSoftmax(dim=1), lambda a: a - np.log(np.exp(a).sum(1, keepdims=True))),
+    (nn.GELU(), lambda a: 0.5 * a * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))),
+])
+def test_activation_modules(module, fn):
+    a = np.linspace(-3, 3, 12).reshape(3, 4)
+    np.testing.assert_allclose(module(mg.tensor(a)).detach().detach().numpy(), fn(a), rtol=1e-10, atol=1e-12)
+
+
+def test_prelu_learns_a_slope_per_channel():
+    prelu = nn.PReLU(3)
+    x = mg.tensor(-np.ones((2, 3, 4)))
+    prelu(x).sum().backward()
+    assert prelu.weight.grad.tolist() == [-8.0, -8.0, -8.0]
+    with pytest.raises(RuntimeError, match="Mismatch of parameter numbers and input channel size"):
+        prelu(mg.randn(2, 4))
+
+
+def test_one_hot():
+    out = F.one_hot(mg.tensor([0, 2, 1]))
+    assert out.dtype == mg.int64 and out.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert F.one_hot(mg.tensor([1]), num_classes=4).tolist() == [[0, 1, 0, 0]]
+    with pytest.raises(RuntimeError, match="LongTensor"):
+        F.one_hot(mg.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        F.one_hot(mg.tensor([3]), 2)
+
+
+def test_pad():
+    x = mg.ones(1, 2, 2)
+    assert F.pad(x, (1, 0)).shape == (1, 2, 3)
+    assert F.pad(x, (1, 1, 2, 0), value=5.0).detach().numpy()[0, 0].tolist() == [5, 5, 5, 5]
+
+
+def test_layer_norm_and_embedding():
+    ln = nn.LayerNorm(4)
+    y = ln(mg.randn(3, 4) * 3 + 1).detach().detach().numpy()
+    np.testing.assert_allclose(y.mean(-1), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(-1), 1, rtol=1e-3)
+    emb = nn.Embedding(5, 2, padding_idx=0)
+    assert emb.weight.detach().detach().numpy()[0].tolist() == [0, 0]
+    out = emb(mg.tensor([[0, 3], [3, 4]]))
+    assert out.shape == (2, 2, 2)
+    out.sum().backward()
+    assert emb.weight.grad.tolist() == [[0, 0], [0, 0], [0, 0], [2, 2], [1, 1]]

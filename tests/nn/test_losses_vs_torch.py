@@ -1,0 +1,176 @@
+"""Loss functions: values and gradients against PyTorch on random inputs (optional: needs torch)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+import microgradnd.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _pair(array, requires_grad=True):
+    """The same float64 data as a microgradnd tensor and a torch tensor."""
+    return (mg.tensor(array, requires_grad=requires_grad),
+            torch.tensor(array, requires_grad=requires_grad))
+
+
+def _compare(ours, theirs, inputs, tol=1e-10):
+    """Values equal; gradients of a random projection equal for every (ours, theirs) input pair."""
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tol, atol=tol)
+    g = np.random.default_rng(1).standard_normal(ours.shape)
+    ours.backward(mg.tensor(g))
+    theirs.backward(torch.tensor(g))
+    for a, b in inputs:
+        if b.grad is None:
+            assert a.grad is None or np.allclose(a.grad.numpy(), 0)
+            continue
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+REDUCTIONS = ["mean", "sum", "none"]
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_regression_losses(name, reduction):
+    x, tx = _pair(rng.standard_normal((4, 3)) * 2)
+    y, ty = _pair(rng.standard_normal((4, 3)) * 2)
+    _compare(getattr(F, name)(x, y, reduction=reduction), getattr(TF, name)(tx, ty, reduction=reduction),
+             [(x, tx), (y, ty)])
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 2.0])
+def test_smooth_l1_beta_and_huber_delta(beta):
+    x, tx = _pair(rng.standard_normal(10) * 2)
+    y, ty = _pair(rng.standard_normal(10) * 2)
+    _compare(F.smooth_l1_loss(x, y, beta=beta), TF.smooth_l1_loss(tx, ty, beta=beta), [(x, tx), (y, ty)])
+    if beta > 0:
+        x, tx = _pair(rng.standard_normal(10) * 2)
+        _compare(F.huber_loss(x, y.detach(), delta=beta), TF.huber_loss(tx, ty.detach(), delta=beta), [(x, tx)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(reduction, weighted):
+    p, tp = _pair(rng.uniform(0.01, 0.99, (5, 2)))
+    t, tt = _pair(rng.uniform(0, 1, (5, 2)))
+    w = rng.uniform(0.5, 2, (2,)) if weighted else None
+    ours = F.binary_cross_entropy(p, t, weight=None if w is None else mg.tensor(w), reduction=reduction)
+    theirs = TF.binary_cross_entropy(tp, tt, weight=None if w is None else torch.tensor(w), reduction=reduction)
+    _compare(ours, theirs, [(p, tp), (t, tt)])
+
+
+def test_binary_cross_entropy_at_exact_zero_and_one_is_finite_like_pytorch():
+    p, tp = _pair(np.array([0.0, 1.0, 0.0, 1.0, 0.5]))
+    t, tt = _pair(np.array([0.0, 1.0, 1.0, 0.0, 1.0]), requires_grad=False)
+    _compare(F.binary_cross_entropy(p, t, reduction="none"), TF.binary_cross_entropy(tp, tt, reduction="none"),
+             [(p, tp)])
+    assert F.binary_cross_entropy(mg.tensor([0.0]), mg.tensor([1.0])).item() == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("pos_weight", [None, [0.5, 3.0]])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bce_with_logits(reduction, pos_weight, weighted):
+    x, tx = _pair(rng.standard_normal((6, 2)) * 5)
+    t, tt = _pair(rng.uniform(0, 1, (6, 2)))
+    kw_ours, kw_theirs = {}, {}
+    if pos_weight is not None:
+        kw_ours["pos_weight"] = mg.tensor(np.array(pos_weight))
+        kw_theirs["pos_weight"] = torch.tensor(np.array(pos_weight))
+    if weighted:
+        w = rng.uniform(0.5, 2, (6, 1))
+        kw_ours["weight"], kw_theirs["weight"] = mg.tensor(w), torch.tensor(w)
+    _compare(F.binary_cross_entropy_with_logits(x, t, reduction=reduction, **kw_ours),
+             TF.binary_cross_entropy_with_logits(tx, tt, reduction=reduction, **kw_theirs), [(x, tx), (t, tt)])
+
+
+def test_bce_with_logits_is_stable_for_huge_logits():
+    x, tx = _pair(np.array([1000.0, -1000.0, 50.0, -50.0]))
+    t, tt = _pair(np.array([0.0, 1.0, 1.0, 0.0]), requires_grad=False)
+    _compare(F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+             TF.binary_cross_entropy_with_logits(tx, tt, reduction="none"), [(x, tx)], tol=1e-8)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [-100, 1])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3), (4,)])
+def test_cross_entropy_class_indices(reduction, weighted, ignore, smoothing, shape):
+    x, tx = _pair(rng.standard_normal(shape) * 3)
+    c = shape[1] if len(shape) > 1 else shape[0]
+    tshape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    target = rng.integers(0, c, tshape)
+    if len(shape) > 1:
+        target.flat[0] = ignore if ignore >= 0 else -100
+    w = rng.uniform(0.5, 2, c) if weighted else None
+    kw = dict(reduction=reduction, ignore_index=ignore, label_smoothing=smoothing)
+    ours = F.cross_entropy(x, mg.tensor(target), weight=None if w is None else mg.tensor(w), **kw)
+    theirs = TF.cross_entropy(tx, torch.tensor(target), weight=None if w is None else torch.tensor(w), **kw)
+    _compare(ours, theirs, [(x, tx)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+def test_cross_entropy_probability_targets(reduction, weighted, smoothing):
+    x, tx = _pair(rng.standard_normal((4, 3, 2)))
+    p = rng.dirichlet(np.ones(3), (4, 2)).transpose(0, 2, 1).copy()
+    t, tt = _pair(p)
+    w = rng.uniform(0.5, 2, 3) if weighted else None
+    ours = F.cross_entropy(x, t, weight=None if w is None else mg.tensor(w), reduction=reduction,
+                           label_smoothing=smoothing)
+    theirs = TF.cross_entropy(tx, tt, weight=None if w is None else torch.tensor(w), reduction=reduction,
+                              label_smoothing=smoothing)
+    _compare(ours, theirs, [(x, tx), (t, tt)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss(reduction, weighted):
+    x, tx = _pair(rng.standard_normal((6, 5)))
+    target = rng.integers(0, 5, 6)
+    target[2] = -100
+    w = rng.uniform(0.5, 2, 5) if weighted else None
+    ours = F.nll_loss(x, mg.tensor(target), weight=None if w is None else mg.tensor(w), reduction=reduction)
+    theirs = TF.nll_loss(tx, torch.tensor(target), weight=None if w is None else torch.tensor(w),
+                         reduction=reduction)
+    _compare(ours, theirs, [(x, tx)])
+
+
+def test_cross_entropy_all_ignored_mean_is_nan_like_pytorch():
+    x = mg.randn(3, 4)
+    t = mg.tensor([-100, -100, -100])
+    ours = F.cross_entropy(x, t).item()
+    theirs = TF.cross_entropy(torch.tensor(x.numpy()), torch.tensor(t.numpy())).item()
+    assert np.isnan(ours) and np.isnan(theirs)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction, log_target):
+    x, tx = _pair(np.log(rng.dirichlet(np.ones(4), 3)))
+    target = rng.dirichlet(np.ones(4), 3)
+    target[0, 1] = 0.0 if not log_target else target[0, 1]
+    if log_target:
+        target = np.log(target)
+    t, tt = _pair(target, requires_grad=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _compare(F.kl_div(x, t, reduction=reduction, log_target=log_target),
+                 TF.kl_div(tx, tt, reduction=reduction, log_target=log_target), [(x, tx)])
+
+
+def test_float32_losses_stay_float32_and_match():
+    x = rng.standard_normal((8, 3)).astype(np.float32)
+    t = rng.integers(0, 3, 8)
+    ours = F.cross_entropy(mg.tensor(x), mg.tensor(t))
+    assert ours.dtype == mg.float32
+    assert ours.item() == pytest.approx(TF.cross_entropy(torch.tensor(x), torch.tensor(t)).item(), rel=1e-6)

@@ -1,0 +1,186 @@
+"""Small models with weights copied from PyTorch: forward, loss, backward and a training step agree."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+import microgradnd.nn as nn
+import microgradnd.nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+
+def _copy_weights(ours, theirs):
+    sd = {k: mg.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()}
+    ours.load_state_dict(sd)
+
+
+def _grads_match(ours, theirs, rtol=1e-4, atol=1e-6):
+    mine = dict(ours.named_parameters())
+    for name, p in theirs.named_parameters():
+        np.testing.assert_allclose(mine[name].grad.numpy(), p.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+
+
+def _build_cnn(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 4, 3, padding=1), lib.BatchNorm2d(4), lib.ReLU(), lib.MaxPool2d(2),
+        lib.Conv2d(4, 6, 3, stride=1), lib.ReLU(), lib.AvgPool2d(2, stride=1),
+        lib.Flatten(), lib.Dropout(0.0), lib.Linear(6 * 1 * 1, 10),
+    )
+
+
+def _build_mlp(lib):
+    return lib.Sequential(lib.Linear(8, 16), lib.Tanh(), lib.Linear(16, 16), lib.LeakyReLU(0.1),
+                          lib.BatchNorm1d(16), lib.Linear(16, 3))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cnn_forward_backward_matches_pytorch(dtype):
+    torch.manual_seed(0)
+    theirs = _build_cnn(torch.nn).to(getattr(torch, dtype))
+    ours = _build_cnn(nn).to(getattr(mg, dtype))
+    _copy_weights(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((5, 1, 8, 8)).astype(dtype)
+    y = np.array([1, 0, 3, 9, 2])
+    out_t = theirs(torch.tensor(x))
+    out_m = ours(mg.tensor(x))
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(out_m.detach().numpy(), out_t.detach().numpy(), rtol=tol, atol=tol)
+    loss_t = torch.nn.functional.cross_entropy(out_t, torch.tensor(y))
+    loss_m = F.cross_entropy(out_m, mg.tensor(y))
+    assert loss_m.item() == pytest.approx(loss_t.item(), rel=tol)
+    loss_t.backward()
+    loss_m.backward()
+    _grads_match(ours, theirs, rtol=tol * 10, atol=tol)
+    # running stats moved the same way
+    for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=tol, atol=tol, err_msg=k)
+    # eval mode agrees too
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=tol, atol=tol)
+
+
+def test_mlp_training_steps_match_pytorch():
+    torch.manual_seed(1)
+    theirs = _build_mlp(torch.nn).double()
+    ours = _build_mlp(nn).double()
+    _copy_weights(ours, theirs)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((12, 8))
+    y = rng.integers(0, 3, 12)
+    lr = 0.1
+    for _ in range(3):
+        loss_t = torch.nn.CrossEntropyLoss(label_smoothing=0.05)(theirs(torch.tensor(x)), torch.tensor(y))
+        loss_m = nn.CrossEntropyLoss(label_smoothing=0.05)(ours(mg.tensor(x)), mg.tensor(y))
+        assert loss_m.item() == pytest.approx(loss_t.item(), rel=1e-10)
+        theirs.zero_grad(), ours.zero_grad()
+        loss_t.backward(), loss_m.backward()
+        _grads_match(ours, theirs, rtol=1e-8, atol=1e-12)
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p -= lr * p.grad
+        with mg.no_grad():
+            for p in ours.parameters():
+                p -= lr * p.grad
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[k].numpy(), v.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_xor_network_with_bce_matches_pytorch():
+    torch.manual_seed(2)
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 10), torch.nn.Sigmoid(), torch.nn.Linear(10, 1),
+                                 torch.nn.Sigmoid())
+    ours = nn.Sequential(nn.Linear(2, 10), nn.Sigmoid(), nn.Linear(10, 1), nn.Sigmoid())
+    _copy_weights(ours, theirs)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.array([[0], [1], [1], [0]], dtype=np.float32)
+    loss_t = torch.nn.BCELoss()(theirs(torch.tensor(x)), torch.tensor(y))
+    loss_m = nn.BCELoss()(ours(mg.tensor(x)), mg.tensor(y))
+    assert loss_m.item() == pytest.approx(loss_t.item(), rel=1e-6)
+    loss_t.backward(), loss_m.backward()
+    _grads_match(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel_size=3), dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 0)), dict(kernel_size=4, padding="same"),
+    dict(kernel_size=3, dilation=2, padding=2), dict(kernel_size=3, groups=2, stride=2, bias=False),
+])
+def test_conv2d_layer_matches_pytorch(kwargs):
+    torch.manual_seed(3)
+    theirs = torch.nn.Conv2d(4, 6, **kwargs).double()
+    ours = nn.Conv2d(4, 6, **kwargs).double()
+    _copy_weights(ours, theirs)
+    x = np.random.default_rng(3).standard_normal((2, 4, 9, 7))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = ours(xm), theirs(xt)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(4).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    _grads_match(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn, kwargs", [
+    ("max_pool2d", dict(kernel_size=2)), ("max_pool2d", dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool2d", dict(kernel_size=(2, 3), stride=(1, 2), ceil_mode=True)),
+    ("max_pool2d", dict(kernel_size=2, dilation=2)),
+    ("avg_pool2d", dict(kernel_size=2)), ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1)),
+    ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1, count_include_pad=False, ceil_mode=True)),
+    ("avg_pool2d", dict(kernel_size=2, divisor_override=3)),
+    ("adaptive_avg_pool2d", dict(output_size=(3, 2))), ("adaptive_max_pool2d", dict(output_size=(3, 2))),
+])
+def test_pooling_matches_pytorch(fn, kwargs):
+    x = np.random.default_rng(5).standard_normal((2, 3, 6, 8))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = getattr(F, fn)(xm, **kwargs), getattr(torch.nn.functional, fn)(xt, **kwargs)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = np.random.default_rng(6).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("relu", ()), ("leaky_relu", (0.2,)), ("elu", (0.7,)), ("selu", ()), ("celu", (1.3,)), ("gelu", ()),
+    ("silu", ()), ("mish", ()), ("softplus", (2.0, 5.0)), ("hardtanh", (-0.5, 0.8)), ("relu6", ()),
+    ("logsigmoid", ()), ("softsign", ()), ("tanhshrink", ()), ("hardsigmoid", ()), ("hardswish", ()),
+    ("softmax", (1,)), ("log_softmax", (0,)), ("softmin", (1,)), ("glu", (1,)), ("sigmoid", ()), ("tanh", ()),
+])
+def test_functional_activations_match_pytorch(name, args):
+    x = np.random.default_rng(7).standard_normal((3, 4)) * 4
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = getattr(F, name)(xm, *args), getattr(torch.nn.functional, name)(xt, *args)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(8).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    # some PyTorch backward kernels use float constants even in float64 (hardsigmoid's 1/6, celu's scale):
+    # they are accurate to ~1e-7 only, ours are exact (celu checked against e^(x/α) by hand)
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+
+
+def test_batch_norm_and_layer_norm_functional_match_pytorch():
+    x = np.random.default_rng(9).standard_normal((4, 3, 5))
+    w, b = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 1.0])
+    rm, rv = np.zeros(3), np.ones(3)
+    rm_t, rv_t = torch.tensor(rm), torch.tensor(rv)
+    rm_m, rv_m = mg.tensor(rm), mg.tensor(rv)
+    om = F.batch_norm(mg.tensor(x), rm_m, rv_m, mg.tensor(w), mg.tensor(b), training=True, momentum=0.3)
+    ot = torch.nn.functional.batch_norm(torch.tensor(x), rm_t, rv_t, torch.tensor(w), torch.tensor(b),
+                                        training=True, momentum=0.3)
+    np.testing.assert_allclose(om.numpy(), ot.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(rm_m.numpy(), rm_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv_m.numpy(), rv_t.numpy(), rtol=1e-12)
+    om = F.layer_norm(mg.tensor(x), (3, 5))
+    ot = torch.nn.functional.layer_norm(torch.tensor(x), (3, 5))
+    np.testing.assert_allclose(om.numpy(), ot.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_unfold_fold_match_pytorch():
+    x = np.random.default_rng(10).standard_normal((2, 3, 6, 5))
+    om = F.unfold(mg.tensor(x), (2, 3), padding=1, stride=(2, 1))
+    ot = torch.nn.functional.unfold(torch.tensor(x), (2, 3), padding=1, stride=(2, 1))
+    np.testing.assert_allclose(om.numpy(), ot.numpy())
+    back_m = F.fold(om, (6, 5), (2, 3), padding=1, stride=(2, 1))
+    back_t = torch.nn.functional.fold(ot, (6, 5), (2, 3), padding=1, stride=(2, 1))
+    np.testing.assert_allclose(back_m.numpy(), back_t.numpy(), rtol=1e-12)
