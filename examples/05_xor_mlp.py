@@ -72,7 +72,7 @@ def main(argv=None):
     _common.heading("1. the course's 2-2-1 network, one sample at a time (lr 1.0)")
     course = course_network()
     print("untrained outputs:", [f"{v:.8f}" for v in course(X.double()).reshape(-1).tolist()])
-    epochs = 600 if args.quick else 3000
+    epochs = 300 if args.quick else 3000
     errors = train_online(course, epochs, lr=1.0)
     print(f"error summed over the 4 samples: epoch 1 {errors[0]:.4f} -> epoch {epochs} {errors[-1]:.4f}")
     print(f"outputs after {epochs} epochs:", outputs(course))

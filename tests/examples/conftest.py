@@ -1,30 +1,37 @@
-"""Run an example script the way a student does (``python examples/NN_name.py --quick --out DIR``)."""
-import os
+"""Run an example script as ``python examples/NN_name.py --quick --out DIR`` would, and read what it printed.
+
+The scripts run in this process (``runpy``, with ``sys.argv`` set and ``examples/`` on ``sys.path``)
+so NumPy and matplotlib are imported once for the whole suite; ``test_examples_run_as_scripts``
+also starts one as a separate process, exactly as a student does.
+"""
 import re
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(name, out_dir, *extra):
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / f"{name}.py"), "--quick", "--out", str(out_dir), *extra],
-                          capture_output=True, text=True, timeout=120, cwd=str(ROOT), env=env)
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture
-def run_example(tmp_path):
+def run_example(tmp_path, capsys, monkeypatch):
     """``run_example("01_perceptron")`` -> (stdout, output folder)."""
-    def run(name, *extra):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.chdir(tmp_path)
+
+    def run(name, *extra, path=None):
         out = tmp_path / name
-        return _run(name, out, *extra), out
+        script = path or EXAMPLES / f"{name}.py"
+        monkeypatch.setattr(sys, "argv", [str(script), "--quick", "--out", str(out), *extra])
+        capsys.readouterr()
+        runpy.run_path(str(script), run_name="__main__")
+        return capsys.readouterr().out, out
+
     return run
 
 

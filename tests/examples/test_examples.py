@@ -1,6 +1,8 @@
 """Every example runs in --quick mode, prints the course's numbers, and writes its pictures."""
+import sys
+
 import pytest
-from conftest import number
+from conftest import ROOT, number
 
 
 def pngs(out):
@@ -145,7 +147,7 @@ def test_05_xor_mlp(run_example):
     text, out = run_example("05_xor_mlp")
     # the course's network, initialised as in §4B, gives the notes' untrained outputs
     assert "untrained outputs: ['0.70938314', '0.72844306', '0.71791234', '0.73598705']" in text
-    first, last = (number(text, "epoch 1"), number(text, "-> epoch 600"))
+    first, last = (number(text, "epoch 1"), number(text, "-> epoch 300"))
     assert last < first                                     # online SGD is lowering the error
     assert "predictions (output > 0.5): [0, 1, 1, 0]" in text
     assert number(text.split("BCE loss:")[1], "->") < 0.05
@@ -161,24 +163,84 @@ def test_13_pytorch_style(run_example):
     assert "(fc1): Linear(in_features=2, out_features=16, bias=True)" in text
 
 
-def test_13_is_pytorch_code(tmp_path):
+def test_13_is_pytorch_code(run_example, tmp_path):
     """The same file with `import torch` instead runs on PyTorch and learns the same things."""
-    torch = pytest.importorskip("torch")
-    import shutil
-    import subprocess
-    import sys
+    pytest.importorskip("torch")
+    from conftest import EXAMPLES
 
-    from conftest import ROOT
-
-    source = (ROOT / "examples" / "13_pytorch_style.py").read_text()
-    lines = source.splitlines()
+    lines = (EXAMPLES / "13_pytorch_style.py").read_text().splitlines()
     changed = [i for i, line in enumerate(lines) if line.startswith(("import ", "from ")) and "microgradnd" in line]
     assert [lines[i].split("#")[0].strip() for i in changed] == ["import microgradnd as torch"]  # the only one
     lines[changed[0]] = "import torch"
-    (tmp_path / "13_torch.py").write_text("\n".join(lines))
-    shutil.copy(ROOT / "examples" / "_common.py", tmp_path)
-    proc = subprocess.run([sys.executable, "13_torch.py", "--quick", "--out", str(tmp_path / "o")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    script = tmp_path / "13_torch.py"
+    script.write_text("\n".join(lines))
+    text, _ = run_example("13_torch", path=script)
+    assert "Accuracy: 1.0" in text and "Predicted: [0. 1. 1. 0.]" in text
+    assert number(text, "accuracy") > 0.95
+
+
+def test_examples_run_as_scripts(tmp_path):
+    """A student's command line: a separate process, the package importable from the repository."""
+    import os
+    import subprocess
+
+    from conftest import EXAMPLES
+
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "04_backprop_by_hand.py"), "--quick", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path), env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "Accuracy: 1.0" in proc.stdout and torch.__version__
-    assert number(proc.stdout, "accuracy") > 0.95
+    assert "dE/dh1 = 0.02243370 + 0.00997311 = 0.03240681" in proc.stdout
+    help_text = subprocess.run([sys.executable, str(EXAMPLES / "01_perceptron.py"), "--help"], capture_output=True,
+                               text=True, timeout=60, env=env).stdout
+    assert "--out" in help_text and "--quick" in help_text
+
+
+def test_every_example_is_tested():
+    from conftest import EXAMPLES
+
+    scripts = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
+    assert len(scripts) >= 14
+    tested = {name[len("test_"):] for name in globals() if name.startswith("test_")}
+    assert [s for s in scripts if s not in tested] == []
+
+
+def test_09_overfitting(run_example):
+    text, out = run_example("09_overfitting")
+    assert "300 training images, 300 for validation, 400 for testing" in text
+    rows = {}
+    for line in text.splitlines():
+        for name in ("plain", "weight decay 1e-3", "dropout 0.5", "early stopping"):
+            if line.startswith(name):
+                kept, train, test, gap = line[len(name):].split()
+                rows[name] = (int(kept), float(train), float(test), float(gap))
+    assert len(rows) == 4
+    assert rows["plain"][1] == 1.0                           # 300 images learnt by heart
+    assert rows["plain"][2] < rows["plain"][1]                # ... but not the others: the gap
+    for kept, train, test, gap in rows.values():
+        assert gap == pytest.approx(train - test, abs=1e-3) and test > 0.7
+    assert rows["early stopping"][0] < 20                     # stopped before the last epoch
+    assert rows["dropout 0.5"][1] < 1.0                       # dropout keeps it from memorising
+    assert pngs(out) == ["overfitting.png"]
+
+
+def test_11_digits_mlp(run_example):
+    import numpy as np
+
+    text, out = run_example("11_digits_mlp")
+    assert "train 1257, validation 270, test 270" in text
+    test_acc = number(text, "\naccuracy ")
+    assert test_acc > 0.85
+    block = text[text.index("confusion matrix"):].split("\n", 1)[1]
+    cm = np.array([[int(v) for v in line.strip(" []").split()] for line in block.splitlines()[:10]])
+    assert cm.shape == (10, 10) and cm.sum() == 270
+    assert test_acc == pytest.approx(np.trace(cm) / 270, abs=1e-4)
+    # every printed precision and recall is TP/(TP+FP) and TP/(TP+FN) of the printed matrix
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0].isdigit() and len(parts[0]) == 1:
+            d, precision, recall = int(parts[0]), float(parts[1]), float(parts[2])
+            assert precision == pytest.approx(cm[d, d] / cm[:, d].sum(), abs=5e-4)
+            assert recall == pytest.approx(cm[d, d] / cm[d].sum(), abs=5e-4)
+    assert pngs(out) == ["digits_mlp.png"]
