@@ -157,3 +157,44 @@ def test_error_messages_match_torch():
         with pytest.raises(ValueError) as theirs:
             getattr(torch.optim, name)([tp], **kw)
         assert str(ours.value) == str(theirs.value)
+
+
+def _L(lib):
+    return lib.optim.lr_scheduler
+
+
+MORE_SCHEDULES = {
+    "ConstantLR": lambda lib, o: _L(lib).ConstantLR(o, factor=0.5, total_iters=4),
+    "LinearLR": lambda lib, o: _L(lib).LinearLR(o, start_factor=0.1, total_iters=6),
+    "PolynomialLR": lambda lib, o: _L(lib).PolynomialLR(o, total_iters=10, power=2.0),
+    "MultiplicativeLR": lambda lib, o: _L(lib).MultiplicativeLR(o, lambda e: 0.95),
+    "WarmRestarts": lambda lib, o: _L(lib).CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=0.001),
+    "OneCycleLR": lambda lib, o: _L(lib).OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=30),
+    "OneCycle3": lambda lib, o: _L(lib).OneCycleLR(o, max_lr=1.0, epochs=3, steps_per_epoch=10, three_phase=True,
+                                                   anneal_strategy="linear"),
+    "SequentialLR": lambda lib, o: _L(lib).SequentialLR(
+        o, [_L(lib).LinearLR(o, start_factor=0.1, total_iters=5), _L(lib).CosineAnnealingLR(o, T_max=10)],
+        milestones=[5]),
+    "ChainedScheduler": lambda lib, o: _L(lib).ChainedScheduler([_L(lib).StepLR(o, 3, 0.5),
+                                                                 _L(lib).ExponentialLR(o, 0.9)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_SCHEDULES))
+def test_more_schedules_match_torch(name):
+    import warnings
+
+    def run(lib):
+        p, q = lib.zeros(1, requires_grad=True), lib.zeros(1, requires_grad=True)
+        opt = lib.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.3}], lr=0.1, momentum=0.9)
+        sched = MORE_SCHEDULES[name](lib, opt)
+        out = [[g["lr"] for g in opt.param_groups]]
+        for _ in range(30):
+            opt.step()
+            sched.step()
+            out.append(list(sched.get_last_lr()) + [g["momentum"] for g in opt.param_groups])
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert run(mg) == run(torch)
