@@ -231,3 +231,46 @@ def test_repr_lists_groups():
     p = mg.tensor([1.0], requires_grad=True)
     text = repr(optim.SGD([p], lr=0.1, momentum=0.9))
     assert text.startswith("SGD (\nParameter Group 0\n") and "    momentum: 0.9\n" in text
+
+
+def test_custom_optimizer_subclass_in_pytorch_style():
+    class MomentumSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @mg.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if "v" not in state:
+                        state["v"] = mg.zeros_like(p)
+                    state["v"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(state["v"], alpha=-group["lr"])
+
+    p = mg.tensor([1.0], requires_grad=True)
+    opt = MomentumSGD([p])
+    for _ in range(2):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+    assert p.item() == pytest.approx(0.46)  # same numbers as SGD(momentum=0.9) by hand
+    assert opt.state_dict()["state"][0]["v"].item() == pytest.approx(3.4)
+
+
+def test_module_parameters_and_per_layer_groups():
+    nn = pytest.importorskip("microgradnd.nn")
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    opt = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.0}],
+                    lr=0.1, momentum=0.9)
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    x = mg.randn(5, 3)
+    model(x).sum().backward()
+    opt.step()
+    after = [p.detach().numpy() for p in model.parameters()]
+    assert not np.allclose(before[0], after[0]) and np.array_equal(before[2], after[2])
+    assert all(isinstance(p, nn.Parameter) for g in opt.param_groups for p in g["params"])
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
