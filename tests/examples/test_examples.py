@@ -154,6 +154,44 @@ def test_05_xor_mlp(run_example):
     assert pngs(out) == ["xor_decision_boundary.png"]
 
 
+def test_10_hyperparameter_search(run_example):
+    import re
+
+    text, out = run_example("10_hyperparameter_search")
+    trial = re.compile(r"val acc ([\d.]+)\s+lr \S+ \(10\^([-+\d.]+)\)\s+weight decay ([\d.e+-]+)")
+    round1_text, round2_text = text.split("== round 2")
+    round1 = [(float(a), float(e), float(w)) for a, e, w in trial.findall(round1_text)]
+    round2 = [(float(a), float(e), float(w)) for a, e, w in trial.findall(round2_text)]
+    assert len(round1) == len(round2) == 6
+    for results in (round1, round2):
+        assert [r[0] for r in results] == sorted((r[0] for r in results), reverse=True)  # best first
+    assert all(-4.0 <= e <= 0.0 and 1e-8 <= w <= 1e-3 for _, e, w in round1)       # log-uniform ranges
+    lo, hi = (float(v) for v in re.search(r"lr exponents \[([-\d.]+), ([-\d.]+)\]", text).groups())
+    assert (lo, hi) == (min(r[1] for r in round1[:3]), max(r[1] for r in round1[:3]))  # the best three's span
+    assert all(lo - 0.005 <= e <= hi + 0.005 for _, e, _ in round2)                      # round 2 stays inside
+    choice = text.split("== the choice")[1]
+    chosen = number(choice, "test")
+    assert number(choice, "validation") == max(r[0] for r in round1 + round2)
+    assert 0.3 < chosen <= 1.0
+    assert pngs(out) == ["hyperparameter_search.png"]
+
+
+def test_12_cnn(run_example):
+    text, out = run_example("12_cnn")
+    assert "4x4, pad 1, stride 1, 3x3 filter -> formula (4, 4), Conv2d (4, 4)" in text
+    assert "7x7, pad 0, stride 2, 3x3 filter -> formula (3, 3), Conv2d (3, 3)" in text
+    assert "31x28, pad 2, stride 3, 5x5 filter -> formula (11, 10), Conv2d (11, 10)" in text
+    assert "output [[15, 16], [6, 15]]" in text
+    assert "top-left = sum(input[0:3, 0:3] * filter) = 15" in text
+    assert "with padding 1: (1, 1, 4, 4)" in text
+    assert "2x2 max pooling, stride 2: [[2, 3], [3, 2]]" in text
+    assert "2x2 average pooling:       [[1.0, 2.0], [2.0, 1.0]]" in text
+    assert "parameters: 1370" in text                       # 8·(3·3 + 1) + 128·10 + 10
+    assert number(text, "epoch 2: loss") < number(text, "epoch 1: loss")
+    assert number(text.split("epoch 2:")[1], "test accuracy") > 0.7
+    assert pngs(out) == ["cnn_feature_maps.png"]
+
+
 def test_13_pytorch_style(run_example):
     text, _ = run_example("13_pytorch_style")
     assert "Accuracy: 1.0" in text and "Predicted: [0. 1. 1. 0.]" in text
