@@ -69,7 +69,8 @@ class Node:
 
     __slots__ = (
         "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions",
-        "_released", "_hooks", "_retained", "seq", "__dict__", "__weakref__",
+        "_released", "_hooks", "_retained", "seq", "_versions_inputs", "_output_version",
+        "__dict__", "__weakref__",
     )
 
     def __init__(self, fn, inputs, kwargs):
@@ -82,6 +83,8 @@ class Node:
         self._released = False
         self._hooks = None
         self._retained = None
+        self._versions_inputs = None  # input versions at forward, for ops that read their inputs
+        self._output_version = None
         self.seq = _next_seq()
 
     # -- PyTorch's ctx API ------------------------------------------------------------------------
@@ -286,12 +289,12 @@ class Op(Function):
 
 def check_versions(node: Node):
     """Raise when an input or output that ``node``'s backward reads was modified in place since forward."""
-    versions = node.__dict__.get("_versions_inputs")
+    versions = node._versions_inputs
     if versions is not None:
         for i, (x, v) in enumerate(zip(node.inputs, versions)):
             if v is not None and x._vc[0] != v:  # a version is recorded for Tensor inputs only
                 raise RuntimeError(_modified_message(node.name(), i, x, v))
-    out_version = node.__dict__.get("_output_version")
+    out_version = node._output_version
     if out_version is not None and out_version[0][0] != out_version[1]:
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an inplace "
