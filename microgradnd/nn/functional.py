@@ -16,6 +16,7 @@ from .. import ops as _ops
 from .. import random as _random
 from ..autograd.grad_mode import no_grad
 from ..ops import conv as _conv
+from ..ops import linear as _linear
 from ..ops import loss as _loss
 from ..ops.activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                               sigmoid, silu, softplus, tanh)
@@ -55,14 +56,11 @@ def linear(input, weight, bias=None):
             f"mat1 and mat2 must have the same dtype, but got {_torch_type(input.dtype)} and "
             f"{_torch_type(weight.dtype)}"
         )
-    if input.ndim > 2:  # fold the batch dims into one so each gradient is a single GEMM
-        lead = input.shape[:-1]
-        out = input.reshape(-1, input.shape[-1]) @ weight.t()
-        if bias is not None:
-            out = out + bias
-        return out.reshape(*lead, weight.shape[0])
-    out = input @ weight.t()
-    return out + bias if bias is not None else out
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(
+            f"linear: bias has dtype {bias.dtype} but the input and weight have {input.dtype}; make them match"
+        )
+    return _linear.linear(input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -474,6 +474,10 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:  # per-module format versions, as PyTorch records them
+            metadata[prefix[:-1]] = {"version": self._version}
         for name, t in self._local_state():
             destination[prefix + name] = t if keep_vars else t.detach()
         for name, module in self._modules.items():
@@ -501,7 +505,8 @@ class Module:
                     continue
                 seen.add(key)
                 if key not in state_dict:
-                    missing.append(key)
+                    if not module._may_be_absent(name, state_dict, prefix):
+                        missing.append(key)
                     continue
                 value = state_dict[key]
                 if isinstance(value, np.ndarray):
@@ -545,6 +550,10 @@ class Module:
                 else:
                     target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _may_be_absent(self, name, state_dict, prefix):
+        """Whether a missing ``name`` is fine for this module's checkpoint format (see BatchNorm)."""
+        return False
 
     # -- repr -------------------------------------------------------------------------------------------
     def _get_name(self):

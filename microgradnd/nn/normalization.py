@@ -16,6 +16,16 @@ class _BatchNorm(Module):
     running_var 1, num_batches_tracked 0 (int64). ``momentum=None`` is the cumulative average."""
 
     _expected_dims: tuple = ()
+    _version = 2
+
+    def _may_be_absent(self, name, state_dict, prefix):
+        # checkpoints older than format version 2 (or plain dicts) have no num_batches_tracked; PyTorch
+        # keeps the current counter for them
+        if name != "num_batches_tracked":
+            return False
+        metadata = getattr(state_dict, "_metadata", None)
+        version = metadata.get(prefix[:-1], {}).get("version") if metadata is not None else None
+        return version is None or version < 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):

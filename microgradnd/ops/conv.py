@@ -154,13 +154,14 @@ class MaxPool2d(Op):
         kh, kw = kernel
         best = win[..., 0, 0].copy()
         arg = np.zeros(best.shape, dtype=np.int16 if kh * kw < 32000 else np.int64)
+        better = np.empty(best.shape, dtype=bool)
         for k in range(1, kh * kw):
             v = win[..., k // kw, k % kw]
-            better = v > best
+            np.greater(v, best, out=better)
             if x.dtype.kind == "f":
-                better |= np.isnan(v) & ~np.isnan(best)  # NaN wins, as in PyTorch
+                better |= np.isnan(v)  # PyTorch's rule: a NaN always takes over (so NaN propagates)
             np.copyto(best, v, where=better)
-            arg[better] = k
+            np.copyto(arg, k, where=better)
         ctx.argmax = arg
         ctx.in_hw = x.shape[2:]
         return best

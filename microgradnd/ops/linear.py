@@ -1,0 +1,57 @@
+"""The affine map of ``nn.Linear`` as one primitive: y = x Wᵀ + b (``F.linear``).
+
+Composed from ``t``, ``matmul`` and ``add`` it would record three nodes, and the gradient of W with
+leading batch dims would be a batched product summed afterwards; fused, the forward is one GEMM plus
+an in-place add and each gradient is one GEMM (batch dims folded into the rows).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from .linalg import MatMul
+from .reduce import Sum
+from .registry import register
+from .shape import Permute, Reshape
+
+
+def _linear_shapes(rng):
+    lead = [tuple(int(n) for n in rng.integers(1, 4, size=int(rng.integers(0, 3))))]
+    n_in, n_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    return [lead[0] + (n_in,), (n_out, n_in), (n_out,)]
+
+
+@register("linear", arity=3, broadcast=False, smooth=True, shapes=_linear_shapes)
+class Linear(Op):
+    """y = x Wᵀ + b with W (out, in), x (..., in);  dx = g W,  dW = gᵀ x (rows = all leading dims),
+    db = Σ_rows g"""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the primitives are applied directly: this runs once per layer per step, so the public
+        # functions' argument checks would be pure overhead (the shapes are known to be right)
+        x, w, b = ctx.inputs
+        need_x, need_w, need_b = ctx.needs_input_grad
+        n_out, n_in = w.shape
+        g2 = grad if grad.ndim == 2 else Reshape.apply(grad, shape=(grad.data.size // max(n_out, 1), n_out))
+        gx = gw = gb = None
+        if need_x:
+            gx = MatMul.apply(grad, w)
+        if need_w:
+            x2 = x if x.ndim == 2 else Reshape.apply(x, shape=(x.data.size // max(n_in, 1), n_in))
+            gw = MatMul.apply(Permute.apply(g2, dims=(1, 0)), x2)
+        if need_b:
+            gb = Sum.apply(g2, dims=(0,), keepdim=False)
+        return gx, gw, gb
+
+
+def linear(x, w, b=None):
+    """y = x Wᵀ + b as one recorded op (shapes and dtypes are checked by ``nn.functional.linear``)."""
+    return Linear.apply(x, w, b)
