@@ -1,4 +1,4 @@
-"""``Conv2d``: 2-D cross-correlation layer over (N, C, H, W) or (C, H, W) input (``torch.nn.Conv2d``)."""
+"""``Conv2d`` (and ``Conv1d``): cross-correlation layers (``torch.nn.Conv2d``), im2col + one GEMM."""
 from __future__ import annotations
 
 import math
@@ -81,4 +81,54 @@ class Conv2d(Module):
             s += ", bias=False"
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(Module):
+    """out = b + W ⋆ x over (N, C, L) or (C, L) input, weight (out_channels, in_channels/groups, k)
+    (``torch.nn.Conv1d``); computed by the 2-D kernels with a unit height."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv1d: padding_mode={padding_mode!r} is not supported; use 'zeros'")
+
+        def single(v):
+            return (int(v[0]),) if isinstance(v, (tuple, list)) else (int(v),)
+
+        if isinstance(padding, str) and padding == "same" and single(stride) != (1,):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = single(kernel_size), single(stride)
+        self.padding = padding if isinstance(padding, str) else single(padding)
+        self.dilation, self.groups, self.padding_mode = single(dilation), groups, padding_mode
+        self.transposed, self.output_padding = False, (0,)
+        dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty((out_channels,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        Conv2d.reset_parameters(self)
+
+    def forward(self, input):
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
         return s

@@ -25,11 +25,11 @@ from ..tensor import Tensor
 from .module import size_str
 
 __all__ = [
-    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
     "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardsigmoid", "hardswish",
     "hardtanh", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu",
+    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu",
     "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
     "softsign", "tanh", "tanhshrink", "threshold", "unfold",
 ]
@@ -83,6 +83,50 @@ max_pool2d = _conv.max_pool2d
 avg_pool2d = _conv.avg_pool2d
 adaptive_avg_pool2d = _conv.adaptive_avg_pool2d
 adaptive_max_pool2d = _conv.adaptive_max_pool2d
+
+
+def _as_2d(fn_name, input, lead):
+    """(N, C, L) or (C, L) -> the same with a unit height, so the 2-D kernels do 1-D work."""
+    if input.ndim not in (lead, lead + 1):
+        raise RuntimeError(
+            f"Expected {lead}D (unbatched) or {lead + 1}D (batched) input to {fn_name}, but got input of size: "
+            f"{list(input.shape)}"
+        )
+    return input.unsqueeze(-2)
+
+
+def _one(v):
+    return v[0] if isinstance(v, (tuple, list)) else v
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation over (N, C, L) (``F.conv1d``), as conv2d with a unit height."""
+    if not isinstance(padding, str):
+        padding = (0, _one(padding))
+    out = _conv.conv2d(_as_2d("conv1d", input, 2), weight.unsqueeze(-2), bias, (1, _one(stride)), padding,
+                       (1, _one(dilation)), groups)
+    return out.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of (N, C, L) (``F.max_pool1d``)."""
+    stride = _one(kernel_size) if stride is None or stride == [] else _one(stride)
+    out = _conv.max_pool2d(_as_2d("max_pool1d", input, 2), (1, _one(kernel_size)), (1, stride),
+                           (0, _one(padding)), (1, _one(dilation)), ceil_mode, return_indices)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of (N, C, L) (``F.avg_pool1d``)."""
+    stride = _one(kernel_size) if stride is None or stride == [] else _one(stride)
+    out = _conv.avg_pool2d(_as_2d("avg_pool1d", input, 2), (1, _one(kernel_size)), (1, stride),
+                           (0, _one(padding)), ceil_mode, count_include_pad)
+    return out.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over adaptive windows of (N, C, L) (``F.adaptive_avg_pool1d``)."""
+    return _conv.adaptive_avg_pool2d(_as_2d("adaptive_avg_pool1d", input, 2), (1, _one(output_size))).squeeze(-2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

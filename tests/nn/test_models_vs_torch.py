@@ -184,3 +184,22 @@ def test_unfold_fold_match_pytorch():
     back_m = F.fold(om, (6, 5), (2, 3), padding=1, stride=(2, 1))
     back_t = torch.nn.functional.fold(ot, (6, 5), (2, 3), padding=1, stride=(2, 1))
     np.testing.assert_allclose(back_m.numpy(), back_t.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("expr, channels", [
+    ("Conv1d(3, 4, 3)", 3), ("Conv1d(3, 4, 3, stride=2, padding=1, bias=False)", 3),
+    ("Conv1d(4, 4, 3, padding='same', groups=2, dilation=2)", 4), ("MaxPool1d(2)", 3),
+    ("MaxPool1d(3, stride=2, padding=1)", 3), ("AvgPool1d(3, stride=2)", 3), ("AdaptiveAvgPool1d(4)", 3),
+])
+def test_1d_layers_match_pytorch(expr, channels):
+    ours, theirs = eval(expr, vars(nn)).double(), eval(expr, vars(torch.nn)).double()
+    assert repr(ours) == repr(theirs)
+    if theirs.state_dict():
+        _copy_weights(ours, theirs)
+    x = np.random.default_rng(11).standard_normal((2, channels, 11))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = ours(xm), theirs(xt)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(12).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
