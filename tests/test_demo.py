@@ -45,7 +45,7 @@ def test_demo_writes_the_graph_and_the_curves(quick_run):
     text, out = quick_run
     svg = (out / "graph.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    for label in ("W1", "b1", "logits", "loss", "relu", "matmul", "grad"):
+    for label in ("W1", "b1", "W2", "logits", "loss", "relu", "grad"):
         assert label in svg, label
     png = (out / "training.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
@@ -58,7 +58,7 @@ def test_demo_without_graphviz_writes_dot_and_says_how_to_install(tmp_path, monk
     assert demo.main(["--quick", "--epochs", "1", "--out", str(tmp_path / "out")]) == 0
     text = capsys.readouterr().out
     dot = (tmp_path / "out" / "graph.dot").read_text()
-    assert dot.startswith("digraph") and "matmul" in dot
+    assert dot.startswith("digraph") and "W1" in dot and "relu" in dot
     assert not (tmp_path / "out" / "graph.svg").exists()
     assert "apt-get install graphviz" in text and "dot -Tsvg" in text
     assert (tmp_path / "out" / "training.png").exists()
