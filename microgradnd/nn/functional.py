@@ -133,9 +133,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """(N, C, H, W) -> (N, C·kH·kW, L) sliding blocks (``F.unfold``)."""
     k, d = _conv._pair(kernel_size, "kernel_size", "unfold"), _conv._pair(dilation, "dilation", "unfold")
     p, s = _conv._pair(padding, "padding", "unfold"), _conv._pair(stride, "stride", "unfold")
-    cols = _conv.unfold2d(input, k, s, ((p[0], p[0]), (p[1], p[1])), d)  # (N, OH, OW, C, kH, kW)
+    cols = _conv.unfold2d(input, k, s, ((p[0], p[0]), (p[1], p[1])), d)  # (N, OH, OW, kH, kW, C)
     n, oh, ow = cols.shape[:3]
-    return cols.reshape(n, oh * ow, -1).transpose(1, 2)
+    # PyTorch's block layout is (N, C·kH·kW, L) with c slowest
+    return cols.permute(0, 5, 3, 4, 1, 2).reshape(n, -1, oh * ow)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -146,7 +147,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     oh = _conv._out_size(h, p[0], p[0], k[0], s[0], d[0])
     ow = _conv._out_size(w, p[1], p[1], k[1], s[1], d[1])
     n = input.shape[0]
-    cols = input.transpose(1, 2).reshape(n, oh, ow, -1, k[0], k[1])
+    cols = input.reshape(n, -1, k[0], k[1], oh, ow).permute(0, 4, 5, 2, 3, 1)  # (N, OH, OW, kH, kW, C)
     return _conv.fold2d(cols, (h, w), k, s, ((p[0], p[0]), (p[1], p[1])), d)
 
 

@@ -7,14 +7,20 @@ step a whole-tensor NumPy operation.
 
 Primitives (forward on arrays, backward with Tensor ops, so double backward works):
 
-- ``unfold2d``  (im2col)  x (N, C, H, W) -> cols (N, OH, OW, C, KH, KW); its backward is ``fold2d``
+- ``unfold2d``  (im2col)  x (N, C, H, W) -> cols (N, OH, OW, KH, KW, C); its backward is ``fold2d``
 - ``fold2d``    (col2im)  cols -> x-shaped sums of overlapping windows; its backward is ``unfold2d``
 - ``max_pool2d``  window max; backward sends the gradient to the (first) arg-max through ``fold2d``
 - ``avg_pool2d``  window mean; backward spreads grad / divisor through ``fold2d``
 
-``conv2d`` is a composite: ``unfold2d`` then ONE matrix product with the (O, C·KH·KW) weight.
-The cols layout (N, OH, OW, C, KH, KW) makes that product a single GEMM of shape
-(N·OH·OW, C·KH·KW) @ (C·KH·KW, O), forward and backward.
+``conv2d`` is a composite: ``unfold2d`` then ONE matrix product with the (O, KH·KW·C) weight.
+The cols layout (N, OH, OW, KH, KW, C) makes that product a single GEMM of shape
+(N·OH·OW, KH·KW·C) @ (KH·KW·C, O), forward and backward.
+
+Memory layout: im2col gathers from a channels-last (N, H, W, C) copy of the input, so the innermost
+loop of the gather copies C contiguous values (several times faster than gathering 3-wide kernel rows
+from NCHW). The GEMM's output (N·OH·OW, O) is returned as an (N, O, OH, OW) view of channels-last
+memory; elementwise ops and pooling keep that layout (``empty_like``), so the next convolution's
+channels-last copy is nearly free.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
+from . import linear as _linear
 from .registry import OpSpec, add_spec, register
 from .util import Tensor, constant
 
@@ -73,15 +80,29 @@ def _offset_slice(i, j, out_hw, stride, dilation):
             slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
 
+def _channels_last(x, padding):
+    """(N, C, H, W) of any memory layout -> a C-contiguous (N, Hp, Wp, C) copy with zero padding
+    (no copy at all when it is unpadded and already channels-last in memory)."""
+    (pt, pb), (pl, pr) = padding
+    xl = x.transpose(0, 2, 3, 1)
+    if not (pt or pb or pl or pr):
+        return xl if xl.flags.c_contiguous else np.ascontiguousarray(xl)
+    n, h, w, c = xl.shape
+    out = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    out[:, pt:pt + h, pl:pl + w, :] = xl
+    return out
+
+
 def _fold_array(cols, in_hw, kernel, stride, padding, dilation):
-    """col2im on arrays: add every window of ``cols`` (N, OH, OW, C, KH, KW) back into (N, C, H, W)."""
-    n, oh, ow, c, kh, kw = cols.shape
+    """col2im on arrays: add every window of ``cols`` (N, OH, OW, KH, KW, C) back into (N, C, H, W)
+    (returned as a view of channels-last memory)."""
+    n, oh, ow, kh, kw, c = cols.shape
     (pt, pb), (pl, pr) = padding
     h, w = in_hw
     hp, wp = h + pt + pb, w + pl + pr
     (sh, sw), (dh, dw) = stride, dilation
-    out = np.zeros((n, c, hp, wp), dtype=cols.dtype)
-    by_channel = cols.transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, KH, KW), a view
+    out = np.zeros((n, hp, wp, c), dtype=cols.dtype).transpose(0, 3, 1, 2)  # NCHW view, NHWC memory
+    by_channel = cols.transpose(0, 5, 1, 2, 3, 4)  # (N, C, OH, OW, KH, KW), a view
     if sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1:
         # windows do not overlap: one strided assignment writes them all
         _window_view(out, (oh, ow), (kh, kw), (sh, sw), (dh, dw), writeable=True)[...] = by_channel
@@ -100,17 +121,17 @@ def _fold_array(cols, in_hw, kernel, stride, padding, dilation):
 
 @register("unfold2d", arity=1, broadcast=False, smooth=True)
 class Unfold2d(Op):
-    """cols[n, i, j, c, a, b] = xp[n, c, i·sh + a·dh, j·sw + b·dw] (im2col);  vjp: fold2d(g)"""
+    """cols[n, i, j, a, b, c] = xp[n, c, i·sh + a·dh, j·sw + b·dw] (im2col);  vjp: fold2d(g)"""
 
     saves_inputs = False
 
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
-        xp = _pad_array(x, padding)
         oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], dilation[0])
         ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
-        win = _window_view(xp, (oh, ow), kernel, stride, dilation)
-        return np.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5))  # the one im2col copy
+        xp = _channels_last(x, padding).transpose(0, 3, 1, 2)  # NCHW view of channels-last memory
+        win = _window_view(xp, (oh, ow), kernel, stride, dilation)  # (N, C, OH, OW, KH, KW)
+        return np.ascontiguousarray(win.transpose(0, 2, 3, 4, 5, 1))  # the one im2col copy
 
     @staticmethod
     def backward(ctx, grad):
@@ -140,41 +161,67 @@ class Fold2d(Op):
 @register("max_pool2d", arity=1, broadcast=False, smooth=False, distinct=True)
 class MaxPool2d(Op):
     """out = max over each window (padding counts as -inf);  vjp: g goes to the first arg-max of its
-    window (PyTorch's rule for ties), summed where windows overlap"""
+    window (PyTorch's rule for ties; with NaNs, to the last NaN), summed where windows overlap"""
 
-    saves_inputs = False
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
         oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], dilation[0])
         ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = _pad_array(x, padding, fill)
-        win = _window_view(xp, (oh, ow), kernel, stride, dilation)
+        win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
+        best = np.empty_like(win[..., 0, 0])  # keeps the input's memory layout (see module doc)
+        np.copyto(best, win[..., 0, 0])
         kh, kw = kernel
-        best = win[..., 0, 0].copy()
-        arg = np.zeros(best.shape, dtype=np.int16 if kh * kw < 32000 else np.int64)
-        better = np.empty(best.shape, dtype=bool)
-        for k in range(1, kh * kw):
-            v = win[..., k // kw, k % kw]
-            np.greater(v, best, out=better)
-            if x.dtype.kind == "f":
-                better |= np.isnan(v)  # PyTorch's rule: a NaN always takes over (so NaN propagates)
-            np.copyto(best, v, where=better)
-            np.copyto(arg, k, where=better)
-        ctx.argmax = arg
-        ctx.in_hw = x.shape[2:]
+        for k in range(1, kh * kw):  # np.maximum propagates NaN, as PyTorch's max pooling does
+            np.maximum(best, win[..., k // kw, k % kw], out=best)
         return best
 
     @staticmethod
     def backward(ctx, grad):
+        (x,) = ctx.inputs
         k = ctx.kwargs
-        kh, kw = k["kernel"]
         n, c, oh, ow = grad.shape
-        onehot = ctx.argmax[..., None] == np.arange(kh * kw, dtype=ctx.argmax.dtype)
-        onehot = onehot.reshape(n, c, oh, ow, kh, kw).transpose(0, 2, 3, 1, 4, 5)
-        cols = grad.permute(0, 2, 3, 1).reshape(n, oh, ow, c, 1, 1) * constant(onehot.astype(grad.dtype))
-        return fold2d(cols, ctx.in_hw, k["kernel"], k["stride"], k["padding"], k["dilation"])
+        onehot = _argmax_onehot(x.data, ctx.output.data, k["kernel"], k["stride"], k["padding"], k["dilation"])
+        cols = grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c) * constant(onehot.astype(grad.dtype))
+        return fold2d(cols, x.shape[2:], k["kernel"], k["stride"], k["padding"], k["dilation"])
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _argmax_onehot(x, best, kernel, stride, padding, dilation):
+    """(N, OH, OW, KH, KW, C) bool: True at the window position that max pooling picked.
+
+    PyTorch scans each window in order and moves on when ``v > max or isnan(v)``: the first maximum
+    wins ties, and a NaN takes over from anything (so the last NaN wins). Recomputed in backward from
+    the input and the output: the forward stays a few ``np.maximum`` passes.
+    """
+    n, c, oh, ow = best.shape
+    kh, kw = kernel
+    win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
+    onehot = np.zeros((n, oh, ow, kh, kw, c), dtype=bool)
+    view = onehot.transpose(0, 5, 1, 2, 3, 4)  # (N, C, OH, OW, KH, KW) view to write through
+    if x.dtype.kind == "f" and np.isnan(best).any():
+        arg = np.zeros(best.shape, dtype=np.int64)
+        run = np.copy(win[..., 0, 0])
+        for k in range(1, kh * kw):
+            v = win[..., k // kw, k % kw]
+            better = (v > run) | np.isnan(v)
+            np.copyto(run, v, where=better)
+            arg[better] = k
+        for k in range(kh * kw):
+            view[..., k // kw, k % kw] = arg == k
+        return onehot
+    taken = np.zeros(best.shape, dtype=bool)
+    hit = np.empty(best.shape, dtype=bool)
+    for k in range(kh * kw):
+        np.equal(win[..., k // kw, k % kw], best, out=hit)
+        hit &= ~taken
+        taken |= hit
+        view[..., k // kw, k % kw] = hit
+    return onehot
 
 
 @register("avg_pool2d", arity=1, broadcast=False, smooth=True)
@@ -189,7 +236,7 @@ class AvgPool2d(Op):
         oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], 1)
         ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], 1)
         xp = _pad_array(x, padding)
-        total = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+        total = np.zeros_like(_window_view(xp, (oh, ow), kernel, stride, (1, 1))[..., 0, 0])  # input's layout
         for i in range(kernel[0]):
             for j in range(kernel[1]):
                 total += xp[_offset_slice(i, j, (oh, ow), stride, (1, 1))]
@@ -202,7 +249,7 @@ class AvgPool2d(Op):
         kh, kw = k["kernel"]
         n, c, oh, ow = grad.shape
         g = grad / constant(np.asarray(k["divisor"], dtype=grad.dtype))
-        cols = g.permute(0, 2, 3, 1).reshape(n, oh, ow, c, 1, 1).expand(n, oh, ow, c, kh, kw)
+        cols = g.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c).expand(n, oh, ow, kh, kw, c)
         return fold2d(cols, ctx.in_hw, k["kernel"], k["stride"], k["padding"], (1, 1))
 
 
@@ -211,21 +258,21 @@ class AvgPool2d(Op):
 
 
 def unfold2d(x, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
-    """im2col: (N, C, H, W) -> (N, OH, OW, C, KH, KW) windows; padding is ((top, bottom), (left, right))."""
+    """im2col: (N, C, H, W) -> (N, OH, OW, KH, KW, C) windows; padding is ((top, bottom), (left, right))."""
     return Unfold2d.apply(x, kernel=tuple(kernel), stride=tuple(stride), padding=_norm_padding(padding),
                           dilation=tuple(dilation))
 
 
 def fold2d(cols, in_hw, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
-    """col2im: (N, OH, OW, C, KH, KW) windows -> (N, C, H, W), summing where windows overlap."""
+    """col2im: (N, OH, OW, KH, KW, C) windows -> (N, C, H, W), summing where windows overlap."""
     padding = _norm_padding(padding)
     oh = _out_size(in_hw[0], *padding[0], kernel[0], stride[0], dilation[0])
     ow = _out_size(in_hw[1], *padding[1], kernel[1], stride[1], dilation[1])
-    if cols.ndim != 6 or cols.shape[1:3] != (oh, ow) or cols.shape[4:] != tuple(kernel):
+    if cols.ndim != 6 or cols.shape[1:3] != (oh, ow) or cols.shape[3:5] != tuple(kernel):
         raise RuntimeError(
             f"fold2d: windows of shape {tuple(cols.shape)} do not fit an output of size {tuple(in_hw)} with "
             f"kernel {tuple(kernel)}, stride {tuple(stride)}, padding {padding}, dilation {tuple(dilation)}: "
-            f"expected (N, {oh}, {ow}, C, {kernel[0]}, {kernel[1]})"
+            f"expected (N, {oh}, {ow}, {kernel[0]}, {kernel[1]}, C)"
         )
     return Fold2d.apply(cols, in_hw=tuple(int(v) for v in in_hw), kernel=tuple(kernel), stride=tuple(stride),
                         padding=_norm_padding(padding), dilation=tuple(dilation))
@@ -294,17 +341,20 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(
             f"conv2d: Input type ({x.dtype}) and weight type ({weight.dtype}) should be the same"
         )
-    cols = unfold2d(x, (kh, kw), stride, pads, dilation)  # (N, OH, OW, C, KH, KW)
+    cols = unfold2d(x, (kh, kw), stride, pads, dilation)  # (N, OH, OW, KH, KW, C)
     _, oh, ow = cols.shape[:3]
     rows = n * oh * ow
     if groups == 1:
-        out = cols.reshape(rows, c * kh * kw) @ weight.reshape(o, c * kh * kw).t()
+        # weight (O, C, KH, KW) -> (O, KH·KW·C) to match the cols; then one GEMM plus the bias
+        w2 = weight.permute(0, 2, 3, 1).reshape(o, kh * kw * c)
+        out = _linear.linear(cols.reshape(rows, kh * kw * c), w2, bias)
     else:
-        g_cols = cols.reshape(rows, groups, cg * kh * kw).permute(1, 0, 2)  # (G, rows, Cg·K)
-        g_w = weight.reshape(groups, o // groups, cg * kh * kw).permute(0, 2, 1)  # (G, Cg·K, O/G)
-        out = (g_cols @ g_w).permute(1, 0, 2).reshape(rows, o)
-    if bias is not None:
-        out = out + bias
+        k = kh * kw * cg
+        g_cols = cols.reshape(rows, kh * kw, groups, cg).permute(2, 0, 1, 3).reshape(groups, rows, k)
+        g_w = weight.reshape(groups, o // groups, cg, kh, kw).permute(0, 3, 4, 2, 1).reshape(groups, k, o // groups)
+        out = (g_cols @ g_w).permute(1, 0, 2).reshape(rows, o)  # (G, rows, O/G) -> (rows, O)
+        if bias is not None:
+            out = out + bias
     out = out.reshape(n, oh, ow, o).permute(0, 3, 1, 2)
     return out.squeeze(0) if unbatched else out
 
@@ -457,7 +507,7 @@ def _small_image(rng=None):
 
 add_spec(OpSpec(name="unfold2d", arity=1, broadcast=False, smooth=True, shapes=_small_image,
                 call=lambda x: unfold2d(x, (2, 3), (2, 1), ((1, 0), (1, 1)), (1, 1)), covers=(Unfold2d,)))
-add_spec(OpSpec(name="fold2d", arity=1, broadcast=False, smooth=True, shapes=lambda rng=None: [(2, 4, 3, 3, 2, 2)],
+add_spec(OpSpec(name="fold2d", arity=1, broadcast=False, smooth=True, shapes=lambda rng=None: [(2, 4, 3, 2, 2, 3)],
                 call=lambda c: fold2d(c, (5, 4), (2, 2), (1, 1), ((0, 0), (0, 0))), covers=(Fold2d,)))
 add_spec(OpSpec(name="conv2d", arity=2, broadcast=False, smooth=True,
                 shapes=lambda rng=None: [(2, 3, 5, 6), (4, 3, 3, 2)],
