@@ -89,14 +89,14 @@ def xor():
 
 
 # -- 2-D toy problems ----------------------------------------------------------------------------------------
-def make_moons(n_samples=100, noise=0.0, shuffle=True, seed=None):
+def make_moons(n_samples=100, noise=0.0, shuffle=True, seed=None, random_state=None):
     """Two interleaving half circles (scikit-learn's ``make_moons`` construction), seeded.
 
     The outer moon (label 0) has ``n_samples // 2`` points on ``(cos t, sin t)``, the inner one
     (label 1) the rest on ``(1 - cos t, 0.5 - sin t)``, t in [0, pi]; Gaussian ``noise`` is added.
-    ``seed``: an int, an ``mg.Generator`` or None (the global RNG).
+    ``seed`` (or scikit-learn's name ``random_state``): an int, an ``mg.Generator`` or None (the global RNG).
     """
-    rng = _rng(seed)
+    rng = _rng(seed if seed is not None else random_state)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)

@@ -196,3 +196,16 @@ def test_against_torch_collate_and_split_lengths():
     for n in (7, 10, 11, 101):
         for fr in ([0.5, 0.5], [0.7, 0.2, 0.1], [0.33, 0.33, 0.34], [0.6, 0.4]):
             assert [len(s) for s in random_split(range(n), fr)] == [len(s) for s in trs(range(n), fr)]
+
+
+def test_weighted_random_sampler():
+    from microgradnd.utils.data import WeightedRandomSampler
+
+    s = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=4000, generator=mg.Generator().manual_seed(0))
+    counts = np.bincount(list(s), minlength=3)
+    assert counts[0] == 0 and 2.6 < counts[2] / counts[1] < 3.4 and len(s) == 4000
+    X, y = _xy(3)
+    loader = DataLoader(TensorDataset(X, y), batch_size=5, sampler=WeightedRandomSampler([1, 0, 0], 10))
+    assert [b[1].tolist() for b in loader] == [[0] * 5, [0] * 5]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        WeightedRandomSampler([1, 0], 2, replacement=False)
