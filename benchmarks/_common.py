@@ -152,7 +152,18 @@ def rss_bytes():
 
 
 def peak_rss_bytes():
-    """Peak resident set size of this process so far (``getrusage``; KiB on Linux)."""
+    """Peak resident set size of this process so far.
+
+    Linux: VmHWM from /proc (``ru_maxrss`` survives ``exec``, so a child started by a big parent would
+    report the parent's peak); elsewhere ``getrusage``.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

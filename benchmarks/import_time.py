@@ -6,16 +6,18 @@ bare interpreter's start-up and NumPy's import are reported beside it for scale.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 
 from _common import FRAMEWORKS
 
+# the child reports its own peak RSS (VmHWM; ru_maxrss would carry over the parent's across exec)
 _CHILD = (
-    "import resource, time; t0 = time.perf_counter(); import {module}; t1 = time.perf_counter(); "
-    "import json; print(json.dumps({{'in_process_s': t1 - t0, "
-    "'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))"
+    "import time; t0 = time.perf_counter(); import {module}; t1 = time.perf_counter(); "
+    "import json, sys; sys.path.insert(0, {here!r}); from _common import peak_rss_bytes; "
+    "print(json.dumps({{'in_process_s': t1 - t0, 'rss_mb': peak_rss_bytes() / 1048576}}))"
 )
 
 
@@ -27,7 +29,7 @@ def _time_child(code):
 
 def run(framework, quick=False):
     module = FRAMEWORKS[framework]
-    wall, out = _time_child(_CHILD.format(module=module))
+    wall, out = _time_child(_CHILD.format(module=module, here=os.path.dirname(os.path.abspath(__file__))))
     child = json.loads(out.strip().splitlines()[-1])
     result = {"value": wall, "unit": "s", "in_process_s": child["in_process_s"],
               "rss_mb": child["rss_mb"]}

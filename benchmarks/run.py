@@ -63,21 +63,23 @@ TARGETS = {
 # worker: one workload, one framework, in this (fresh) process
 
 
-def worker(name, framework, quick):
+def worker(names, framework, quick):
+    """Run the comma-separated workloads ``names`` in this process; one ``RESULT {json}`` line each."""
     sys.path.insert(0, HERE)
     sys.path.insert(1, ROOT)
     from _common import blas_info
 
-    module = importlib.import_module(WORKLOADS[name])
-    result = module.run(framework, quick=quick)
-    if name != "import":
-        result["blas_info"] = blas_info()
-        if framework == "torch":
-            import torch
+    for name in names.split(","):
+        module = importlib.import_module(WORKLOADS[name])
+        result = module.run(framework, quick=quick)
+        if name != "import":
+            result["blas_info"] = blas_info()
+            if framework == "torch":
+                import torch
 
-            result["torch_version"] = torch.__version__
-            result["torch_threads"] = torch.get_num_threads()
-    print("RESULT " + json.dumps(result))
+                result["torch_version"] = torch.__version__
+                result["torch_threads"] = torch.get_num_threads()
+        print(f"RESULT {name} " + json.dumps(result), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -93,20 +95,29 @@ def child_env(keep_openblas_env):
     return env
 
 
-def run_one(name, framework, quick, env):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--framework", framework]
+def run_workers(names, framework, quick, env):
+    """Run ``names`` in ONE fresh process; returns {name: result} (an error entry where one failed)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", ",".join(names), "--framework", framework]
     if quick:
         cmd.append("--quick")
-    t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    for line in reversed(proc.stdout.splitlines()):
+    results = {}
+    for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT "):])
-            result["process_wall_s"] = wall
-            return result
+            name, payload = line[len("RESULT "):].split(" ", 1)
+            results[name] = json.loads(payload)
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
-    return {"error": f"exit status {proc.returncode}: " + " | ".join(tail)}
+    for name in names:
+        results.setdefault(name, {"error": f"exit status {proc.returncode}: " + " | ".join(tail)})
+    return results
+
+
+def run_one(name, framework, quick, env):
+    """One workload in its own fresh process (what a real run does for every repeat)."""
+    t0 = time.perf_counter()
+    result = run_workers([name], framework, quick, env)[name]
+    result["process_wall_s"] = time.perf_counter() - t0
+    return result
 
 
 def _median(values):
@@ -180,7 +191,15 @@ def machine_info():
     except OSError:
         commit = ""
     return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "git_commit": commit}
+            "python": platform.python_version(), "git_commit": commit, "load_average_before": _load()}
+
+
+def _load():
+    """1-minute load average: other processes on the machine make every timing slower and noisier."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _fmt(v):
@@ -195,7 +214,8 @@ def _fmt(v):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repeat: a smoke test")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: tiny sizes, 1 repeat, all workloads of a framework in one process")
     parser.add_argument("--repeats", type=int, default=None, help="processes per framework (default 5)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset")
     parser.add_argument("--frameworks", default="mg,torch", help="mg,torch (torch skipped if missing)")
@@ -218,7 +238,7 @@ def main(argv=None):
     if "torch" in frameworks and importlib.util.find_spec("torch") is None:
         print("PyTorch is not installed: running microgradnd only (pip install torch==2.13.0 to compare)")
         frameworks.remove("torch")
-    repeats = args.repeats or (1 if args.quick else 5)
+    repeats = 1 if args.quick else (args.repeats or 5)
     out_path = args.out or os.path.join(HERE, "results", "quick.json" if args.quick else "latest.json")
 
     found = {v: os.environ[v] for v in OPENBLAS_VARS if v in os.environ}
@@ -238,12 +258,14 @@ def main(argv=None):
     header = f"{'workload':<13} {'unit':<12} {'microgradnd median [min-max]':<32} {'pytorch median [min-max]':<30} {'ratio':>6}  losses  targets"
     print(header)
     print("-" * len(header))
+    # --quick is a smoke test: one process per framework runs every workload (start-up dominates)
+    batched = {fw: run_workers(names, fw, True, env) for fw in frameworks} if args.quick else None
     for name in names:
         runs = {fw: [] for fw in frameworks}
         for r in range(repeats):
             order = frameworks if r % 2 == 0 else frameworks[::-1]
             for fw in order:
-                runs[fw].append(run_one(name, fw, args.quick, env))
+                runs[fw].append(batched[fw][name] if batched else run_one(name, fw, args.quick, env))
         entry = {"runs": runs}
         for fw in frameworks:
             entry[fw] = summarise(runs[fw])
@@ -289,6 +311,9 @@ def main(argv=None):
     blas = next((r["blas_info"] for e in report["workloads"].values() for r in e["runs"].get("mg", [])
                  if "blas_info" in r), None)
     report["blas"] = blas
+    report["machine"]["load_average_after"] = _load()
+    print(f"load average (1 min) before/after: {report['machine']['load_average_before']} / "
+          f"{report['machine']['load_average_after']} on {report['machine']['cores']} cores")
     if blas:
         print(f"NumPy {blas.get('numpy')} with {blas.get('blas')} {blas.get('blas_version')} "
               f"(kernel {blas.get('blas_kernel')}, {blas.get('blas_threads')} threads)")
