@@ -67,6 +67,7 @@ class Explanation:
         for node in graph.order:
             tensors.append(graph.output_of(node))
         self.tensors = {tensor_key(t): t for t in tensors}
+        self.tensors.setdefault(tensor_key(wrt), wrt)  # a wrt outside the graph: "does not reach"
         self.names = {}
         for key, t in self.tensors.items():
             name = display_name(t, names)

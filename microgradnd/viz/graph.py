@@ -23,6 +23,8 @@ GRAD_COLOR = "#d62728"
 LOCAL_COLOR = "#1f77b4"
 HIGHLIGHT_COLOR = "#ff7f0e"
 BEFORE_BACKWARD_NOTE = "values only: gradients appear after backward()"
+SPLIT_OPS = 40
+SPLIT_USES = 2
 LEGEND = "black: forward value · red: gradient flowing back · blue: local derivative d(out)/d(in)"
 
 
@@ -92,6 +94,24 @@ class Drawer:
 
             self.groups = module_groups(graph, collapse_modules, module_names)
         self._assign_ids()
+        self.shared = self._shared_leaves()
+
+    def _shared_leaves(self):
+        """``{key: uses}`` of leaves drawn once per use: in graphs of more than ``SPLIT_OPS`` ops, the
+        leaves used by more than ``SPLIT_USES`` ops (long edges from one box to everywhere are what make
+        dot's layout slow)."""
+        if len(self.graph.order) <= SPLIT_OPS:
+            return {}
+        uses = {}
+        hidden = self.groups.hidden if self.groups is not None else ()
+        for node in self.graph.order:
+            if id(node) in hidden:
+                continue
+            for x in node.inputs:
+                if isinstance(x, Tensor) and x.grad_fn is None:
+                    key = tensor_key(x)
+                    uses[key] = uses.get(key, 0) + 1
+        return {k: n for k, n in uses.items() if n > SPLIT_USES}
 
     # -- ids: from the traversal order, never from id() ------------------------------------------------
     def _assign_ids(self):
@@ -128,7 +148,7 @@ class Drawer:
         }, node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
         graph = self.graph
-        drawn = set()
+        drawn, copies = set(), {}
         groups = self.groups
         hidden = groups.hidden if groups is not None else set()
         for node in graph.order:
@@ -137,17 +157,28 @@ class Drawer:
                 if group.output_node is node:
                     self._draw_group(g, group, flows, done, drawn)
                 continue
+            sources = []
             for i, x in enumerate(node.inputs):
                 if isinstance(x, Tensor):
                     key = tensor_key(x)
+                    if key in self.shared:
+                        # a leaf used all over a large graph: one copy per use keeps dot fast
+                        copies[key] = copies.get(key, 0) + 1
+                        src = f"{self.tensor_ids[key]}_{copies[key]}"
+                        self._draw_tensor(g, x, flows, src, copy=self.shared[key])
+                        sources.append(src)
+                        continue
                     if key not in drawn:
                         drawn.add(key)
                         self._draw_tensor(g, x, flows)
+                    sources.append(self.tensor_ids[key])
                 else:
-                    g.node(self.const_ids[(id(node), i)], label=html.escape(labels.format_number(x)
+                    src = self.const_ids[(id(node), i)]
+                    g.node(src, label=html.escape(labels.format_number(x)
                            if np.ndim(x) == 0 else labels.format_array(x, self.max_values)),
                            shape="plaintext", fontsize="10", fontcolor="#555555")
-            self._draw_op(g, node, flows, highlight is node, done)
+                    sources.append(src)
+            self._draw_op(g, node, flows, highlight is node, done, sources)
             out = graph.output_of(node)
             key = tensor_key(out)
             if key not in drawn:
@@ -163,7 +194,7 @@ class Drawer:
             g.attr(label="\n".join(text))
         return g
 
-    def _draw_tensor(self, g, t, flows):
+    def _draw_tensor(self, g, t, flows, dot_id=None, copy=0):
         key = tensor_key(t)
         rows = []
         name = display_name(t, self.names)
@@ -195,7 +226,9 @@ class Drawer:
         attrs = {"shape": "box", "style": style, "fillcolor": fill}
         if t is self.graph.root:
             attrs["penwidth"] = "2"
-        g.node(self.tensor_ids[key], label="<" + "<BR/>".join(rows) + ">", **attrs)
+        if copy:
+            attrs.update(style="rounded,filled,dashed", tooltip=f"one of {copy} copies of the same tensor")
+        g.node(dot_id or self.tensor_ids[key], label="<" + "<BR/>".join(rows) + ">", **attrs)
 
     def _value_rows(self, array):
         a = np.asarray(array)
@@ -207,7 +240,7 @@ class Drawer:
     def _values_inline(self, array):
         return html.escape(labels.format_array(array, self.max_values))
 
-    def _draw_op(self, g, node, flows, highlighted, done):
+    def _draw_op(self, g, node, flows, highlighted, done, sources):
         label = html.escape(op_name(node))
         details = op_details(node)
         if details:
@@ -228,12 +261,8 @@ class Drawer:
             role = operand_role(node, i)
             if role:
                 rows.append(f"<I>{html.escape(role)}</I>")
-            if isinstance(x, Tensor):
-                if self.show_values:
-                    rows.append(self._edge_value(x.data))
-                src = self.tensor_ids[tensor_key(x)]
-            else:
-                src = self.const_ids[(id(node), i)]
+            if isinstance(x, Tensor) and self.show_values:
+                rows.append(self._edge_value(x.data))
             if edge is not None and edge.flowing is not None:
                 rows.append(_font(GRAD_COLOR, self._edge_value(edge.flowing)))
                 if edge.summed:
@@ -243,7 +272,7 @@ class Drawer:
             attrs = {"tooltip": f"input {i} of {op_name(node)}"}
             if rows:
                 attrs["label"] = "<" + "<BR/>".join(rows) + ">"
-            g.edge(src, op_id, **attrs)
+            g.edge(sources[i], op_id, **attrs)
 
     def _edge_value(self, array):
         a = np.asarray(array)

@@ -17,7 +17,7 @@ OP_SYMBOLS = {
 # Operand roles shown on the edges of ops where order matters (commutative ops show none).
 OP_ROLES = {
     "Sub": ("a", "b"), "Div": ("a", "b"), "Pow": ("a", "b"), "MatMul": ("a", "b"),
-    "IndexPut": ("x", "v"), "Where": ("a", "b"),
+    "IndexPut": ("x", "v"), "Where": ("a", "b"), "Linear": ("x", "weight", "bias"),
 }
 COMMUTATIVE = frozenset({"Add", "Mul", "Maximum", "Minimum"})
 
