@@ -5,7 +5,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import random as _random
-from .tensor import Tensor, _check_device
+from .tensor import Tensor, _check_device, _to_array
 
 
 def _shape(size):
@@ -13,10 +13,12 @@ def _shape(size):
         size = tuple(size[0])
     if len(size) == 1 and isinstance(size[0], Tensor):
         size = tuple(int(s) for s in size[0].tolist())
-    try:
-        return tuple(int(s) for s in size)
-    except TypeError:
-        raise TypeError(f"size must be ints or a tuple of ints, got {size!r}") from None
+    if not all(isinstance(s, (int, np.integer)) for s in size):
+        raise TypeError(f"size must be a tuple of ints, got {size!r}")
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    return shape
 
 
 def _finish(array, requires_grad, device=None, name=None):
@@ -37,7 +39,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
     """
     if device is not None:
         _check_device(device)
-    t = Tensor(data, dtype=dtype)
+    t = Tensor._make(_to_array(data, _dt.to_dtype(dtype)), None)
     if requires_grad:
         t.requires_grad = True
     t.name = name
@@ -79,7 +81,7 @@ def BoolTensor(*args):
 
 def _legacy(args, dtype):
     if len(args) == 1 and not isinstance(args[0], int):
-        return Tensor(args[0], dtype=dtype)
+        return Tensor._make(_to_array(args[0], dtype), None)
     return Tensor._make(np.zeros(_shape(args), dtype=dtype), None)
 
 

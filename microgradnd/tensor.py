@@ -42,6 +42,11 @@ def _to_array(data, dtype=None):
     return np.array(data, dtype=dtype)
 
 
+def _is_size(arg):
+    """An int (``Tensor(3)``) or an explicit size, as in ``Tensor(2, 3)``."""
+    return isinstance(arg, (int, np.integer)) and not isinstance(arg, (bool, np.bool_))
+
+
 def _flatten(data):
     stack = [data]
     while stack:
@@ -73,17 +78,30 @@ def _contains_numpy_float64(data):
 class Tensor:
     """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
 
-    ``Tensor(data, dtype=None, requires_grad=False, name=None)``; see ``mg.tensor`` for the dtype rules.
+    ``Tensor(data)`` is PyTorch's legacy constructor (default float dtype); ``mg.tensor(data)`` infers
+    the dtype from the data (see its rules).
     """
 
     __slots__ = ("data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor dispatches to Tensor's reflected operator
 
-    def __init__(self, data=None, dtype=None, requires_grad=False, name=None):
-        if data is None:
-            data = []
+    def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
+        # PyTorch's legacy constructor: Tensor(data) gives the default float dtype (Tensor([1, 2]) is
+        # float32; a Tensor argument keeps its dtype), Tensor(2, 3) a zero-filled tensor of that shape.
+        # mg.tensor(data) is the constructor with the inferring dtype rules.
+        if device is not None:
+            _check_device(device)
         dtype = _dt.to_dtype(dtype)
-        self.data = _to_array(data, dtype)
+        if len(args) == 1 and not _is_size(args[0]):
+            data = args[0]
+            if dtype is None and not isinstance(data, Tensor):
+                dtype = _dt.get_default_dtype()
+            self.data = _to_array(data, dtype)
+        else:
+            if not all(_is_size(n) for n in args):
+                raise TypeError(f"Tensor(): expected data or a size made of ints, got {args!r}")
+            shape = tuple(int(n) for n in args) if args else (0,)
+            self.data = np.zeros(shape, dtype=dtype or _dt.get_default_dtype())
         self.grad = None
         self.grad_fn = None
         self._rg = False
@@ -455,13 +473,15 @@ class Tensor:
             return
         try:
             self.data[_ops.unwrap_index(index)] = _value_array(value)
-        except (IndexError, ValueError) as e:
+        except IndexError as e:
             raise IndexError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
+        except ValueError as e:
+            raise RuntimeError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
         self._vc[0] += 1
 
     # -- repr ----------------------------------------------------------------------------------------
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = _format_array(self.data)
         extras = []
         if self.data.dtype not in (_dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype=mg.{self.data.dtype}")
@@ -489,7 +509,7 @@ class Tensor:
         raise TypeError("microgradnd tensors are not pickled; use mg.save / mg.load (.npz)")
 
     def __deepcopy__(self, memo):
-        t = Tensor(self.data.copy())
+        t = Tensor._make(self.data.copy(), None)
         t._rg = self._rg
         t.name = self.name
         if self.grad is not None:
@@ -513,6 +533,33 @@ def _check_inplace_dtype(tensor, other, op):
 
 _TYPE_WORDS = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
 _INPLACE_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
+
+
+def _format_array(array, precision=4):
+    """The array as PyTorch prints it: floats with 4 decimals, ``1.`` when all are integers,
+    scientific notation when the magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
+    if array.dtype.kind != "f" or array.size == 0:
+        return np.array2string(array, separator=", ", prefix="tensor(")
+    finite = array[np.isfinite(array)]
+    nonzero = np.abs(finite[finite != 0]).astype(np.float64)
+    integral = bool(np.all(finite == np.ceil(finite)))
+    sci = False
+    if nonzero.size:
+        lo, hi = nonzero.min(), nonzero.max()
+        sci = hi / lo > 1000.0 or hi > 1e8 or (not integral and lo < 1e-4)
+    if sci:
+        fmt = f"{{:.{precision}e}}".format
+    elif integral:
+        fmt = "{:.0f}.".format
+    else:
+        fmt = f"{{:.{precision}f}}".format
+
+    def text(v):
+        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf") if np.isinf(v) else fmt(v)
+
+    width = max(len(text(v)) for v in array.reshape(-1)[: 2000])
+    return np.array2string(array, separator=", ", prefix="tensor(",
+                           formatter={"float_kind": lambda v: text(v).rjust(width)})
 
 
 def _value_array(value):

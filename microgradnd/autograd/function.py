@@ -257,7 +257,7 @@ class Function:
                     f"single Tensor output (combine outputs with mg.cat, or write one Function per output)"
                 )
             if not isinstance(result, Tensor):
-                result = Tensor(np.asarray(result))
+                result = Tensor._make(np.asarray(result), None)
             if record:
                 result = Tensor._make(result.data, ctx)
         if record:

@@ -296,7 +296,7 @@ class Clamp(Op):
 
 
 @register("where", arity=2, smooth=True,
-          call=lambda a, b, condition: where(Tensor(condition), a, b),
+          call=lambda a, b, condition: where(Tensor._make(condition, None), a, b),
           kwargs=lambda rng, shapes: {"condition": rng.random(np.broadcast_shapes(*shapes)) < 0.5})
 class Where(Op):
     """out = a where condition else b;  the gradient is routed by the same condition"""
@@ -318,7 +318,7 @@ class Where(Op):
 _ROUNDING = {"sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
 
 
-@register("floor", arity=1, smooth=False, avoid=((0, -1.0, 0.05), (0, 0.0, 0.05), (0, 1.0, 0.05)))
+@register("floor", arity=1, smooth=False, avoid=tuple((0, float(v), 0.05) for v in (-2, -1, 0, 1, 2)))
 class PiecewiseConstant(Op):
     """out = sign/floor/ceil/trunc/round(x) (``kind``);  d/dx = 0 everywhere (as PyTorch defines it)"""
 
@@ -370,16 +370,43 @@ class Clone(Op):
 # public functions (the doors: Tensor methods and mg.* call these)
 
 
+_PY_NUMBERS = (float, int)  # exact types: bool (a subclass of int) promotes differently
+
+
 def _binary(op, a, b, name):
     """Apply a binary op after PyTorch's type promotion (weak Python scalars, 0-d tensors)."""
-    if type(a) is Tensor and type(b) is Tensor:
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
             dtype = result_type(a, b)
             a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
+    elif isinstance(a, Tensor) and type(b) in _PY_NUMBERS and a.data.dtype.kind == "f":
+        b = a.data.dtype.type(b)  # fast path: a Python int/float is weak, it never widens a float tensor
+    elif isinstance(b, Tensor) and type(a) in _PY_NUMBERS and b.data.dtype.kind == "f":
+        a = b.data.dtype.type(a)
+    else:
+        a, b = as_operand(a, name), as_operand(b, name)
+        dtype = result_type(a, b)
+        a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
+    try:
         return op.apply(a, b)
-    a, b = as_operand(a, name), as_operand(b, name)
-    dtype = result_type(a, b)
-    return op.apply(_cast_operand(a, dtype), _cast_operand(b, dtype))
+    except ValueError:
+        sa, sb = np.shape(_raw(a)), np.shape(_raw(b))
+        try:
+            np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise RuntimeError(_broadcast_message(name, sa, sb)) from None
+        raise
+
+
+def _broadcast_message(name, sa, sb):
+    """PyTorch's wording, plus the op and both shapes."""
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for d in reversed(range(n)):
+        if pa[d] != pb[d] and pa[d] != 1 and pb[d] != 1:
+            return (f"{name}: the size of tensor a ({pa[d]}) must match the size of tensor b ({pb[d]}) at "
+                    f"non-singleton dimension {d} (shapes {tuple(sa)} and {tuple(sb)} do not broadcast)")
+    return f"{name}: shapes {tuple(sa)} and {tuple(sb)} do not broadcast"
 
 
 def _cast_operand(x, dtype):
@@ -422,6 +449,8 @@ def div(a, b, rounding_mode=None):
     """a / b true division (``torch.div``); integer inputs give the default float dtype."""
     if rounding_mode is not None:
         av, bv = _raw(a), _raw(b)
+        if np.asarray(bv).dtype.kind in "iub" and np.asarray(av).dtype.kind in "iub" and np.any(np.asarray(bv) == 0):
+            raise RuntimeError("ZeroDivisionError: integer division by zero (div with rounding_mode)")
         with np.errstate(all="ignore"):
             q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
         if rounding_mode not in ("floor", "trunc"):
@@ -637,7 +666,7 @@ add_spec(OpSpec(name="clamp_tensor_bounds", arity=3, smooth=False, distinct=True
 add_spec(OpSpec(name="clamp_one_bound", arity=2, smooth=False, distinct=True, covers=(Clamp,),
                 kwargs=lambda rng, shapes: {"side": "min" if rng.random() < 0.5 else "max"},
                 call=lambda x, bound, side: clamp(x, **{side: bound})))
-add_spec(OpSpec(name="where_scalar", arity=1, covers=(Where,), call=lambda a, condition: where(Tensor(condition), 0.5, a),
+add_spec(OpSpec(name="where_scalar", arity=1, covers=(Where,), call=lambda a, condition: where(Tensor._make(condition, None), 0.5, a),
                 kwargs=lambda rng, shapes: {"condition": rng.random(shapes[0]) < 0.5}))
 add_spec(OpSpec(name="square", arity=1, covers=(Mul,)))
 add_spec(OpSpec(name="rsqrt", arity=1, domain=(0.2, 3.0), covers=(Div, Sqrt)))

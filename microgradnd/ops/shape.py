@@ -385,6 +385,10 @@ def cat(tensors, dim=0, **kwargs):
     # PyTorch skips legacy empty 1-d tensors
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                               f"use stack, or unsqueeze it first")
     d = norm_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d):
@@ -423,6 +427,8 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Pieces of size ``n`` (the last may be smaller) or of the listed sizes (``torch.split``)."""
     x = _tensor(x, "split")
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = norm_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -447,6 +453,10 @@ def split(x, split_size_or_sections, dim=0):
 def chunk(x, chunks, dim=0):
     """``chunks`` nearly equal pieces (``torch.chunk``)."""
     x = _tensor(x, "chunk")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = x.shape[norm_dim(dim, x.ndim, "chunk")]
     size = -(-n // chunks) if chunks > 0 else n
     return split(x, max(size, 1), dim)
@@ -455,6 +465,8 @@ def chunk(x, chunks, dim=0):
 def unbind(x, dim=0):
     """All slices along ``dim`` (``torch.unbind``)."""
     x = _tensor(x, "unbind")
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = norm_dim(dim, x.ndim, "unbind")
     return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
 
@@ -463,17 +475,27 @@ def narrow(x, dim, start, length):
     """``length`` elements from ``start`` along ``dim`` (``torch.narrow``)."""
     x = _tensor(x, "narrow")
     d = norm_dim(dim, x.ndim, "narrow")
+    start = start + x.shape[d] if start < 0 else start
+    if not 0 <= start <= x.shape[d] or length < 0 or start + length > x.shape[d]:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({x.shape[d]}).")
     return getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 
 def unwrap_index(index):
     """Turn Tensors inside an index into arrays, and lists into integer/bool arrays, like PyTorch."""
     if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
+        index = index.data
+    elif isinstance(index, tuple):
         return tuple(unwrap_index(i) for i in index)
-    if isinstance(index, list):
-        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    elif isinstance(index, list):
+        if not index:
+            return np.zeros(0, dtype=np.int64)
+        index = np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    if isinstance(index, np.ndarray):
+        if index.dtype == np.uint8:  # PyTorch reads byte tensors as masks
+            return index.astype(bool)
+        if index.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return index
 
 
@@ -489,8 +511,8 @@ def getitem(x, index):
     try:
         probe = x.data[index]
     except IndexError as e:
-        raise IndexError(f"index {_describe_index(index)} is out of bounds for a tensor of shape "
-                         f"{tuple(x.shape)}: {e}") from None
+        raise IndexError(f"{e} (indexing a tensor of shape {tuple(x.shape)} with "
+                         f"[{_describe_index(index)}])") from None
     if not (x.requires_grad and _state_enabled()):
         return Tensor._make(np.array(probe, copy=True), None)
     return GetItem.apply(x, index=index)
@@ -645,10 +667,10 @@ add_spec(OpSpec(name="getitem_advanced", arity=1, broadcast=False, min_dims=1, c
                 call=lambda x, index: x[index]))
 add_spec(OpSpec(name="getitem_tensor_index", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
                 kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "advanced")},
-                call=lambda x, index: x[tuple(Tensor(i) if isinstance(i, np.ndarray) else i for i in index)]))
+                call=lambda x, index: x[tuple(Tensor._make(i, None) if isinstance(i, np.ndarray) else i for i in index)]))
 add_spec(OpSpec(name="getitem_mask", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
                 kwargs=lambda rng, shapes: {"index": random_index(rng, shapes[0], "mask")},
-                call=lambda x, index: x[Tensor(index[0])]))
+                call=lambda x, index: x[Tensor._make(index[0], None)]))
 add_spec(OpSpec(name="setitem", arity=2, broadcast=False, sample=lambda rng: _index_put_sample(rng), covers=(IndexPut,),
                 call=lambda x, v, index: _setitem_copy(x, index, v)))
 add_spec(OpSpec(name="split", arity=1, broadcast=False, min_dims=1, covers=(GetItem, Cat),

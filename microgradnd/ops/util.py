@@ -17,7 +17,9 @@ def as_operand(x, op):
             return Tensor._make(x, None)
         return x
     if isinstance(x, (list, tuple)):
-        return Tensor(x)
+        from ..tensor import _to_array
+
+        return Tensor._make(_to_array(x), None)
     raise TypeError(
         f"{op}: unsupported operand of type {type(x).__name__}; expected a Tensor, a number or an array"
     )

@@ -1,0 +1,198 @@
+"""Optional comparison with PyTorch: values and gradients of a broad set of ops in float64 on random
+inputs (broadcasting, dims, keepdim, negative dims, 0-d and empty tensors, ties, zeros)."""
+import numpy as np
+import pytest
+
+import microgradnd as mg
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(20260)
+
+
+def run(lib, fn, arrays, upstream):
+    inputs = [lib.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    out = fn(lib, *inputs)
+    if isinstance(out, tuple):
+        out = out[0]
+    value = out.detach().numpy().copy()
+    grads = None
+    if out.requires_grad:
+        out.backward(lib.tensor(upstream.astype(value.dtype)))
+        grads = [None if t.grad is None else t.grad.numpy().copy() for t in inputs]
+    return value, grads, str(out.dtype).replace("torch.", "")
+
+
+def compare(fn, *arrays):
+    arrays = [np.asarray(a) for a in arrays]
+    probe = fn(torch, *[torch.tensor(a) for a in arrays])
+    probe = probe[0] if isinstance(probe, tuple) else probe
+    upstream = RNG.standard_normal(tuple(probe.shape))
+    t_value, t_grads, t_dtype = run(torch, fn, arrays, upstream)
+    m_value, m_grads, m_dtype = run(mg, fn, arrays, upstream)
+    assert m_dtype == t_dtype
+    assert m_value.shape == t_value.shape
+    np.testing.assert_allclose(m_value, t_value, rtol=1e-7, atol=1e-10, equal_nan=True)
+    assert (m_grads is None) == (t_grads is None)
+    for m_g, t_g in zip(m_grads or [], t_grads or []):
+        assert (m_g is None) == (t_g is None)
+        if t_g is not None:
+            assert m_g.shape == t_g.shape
+            np.testing.assert_allclose(m_g, t_g, rtol=1e-7, atol=1e-10, equal_nan=True)
+
+
+def R(*shape, lo=-2.0, hi=2.0):
+    return RNG.uniform(lo, hi, shape)
+
+
+BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((4,), (2, 3, 4)), ((), (3,)), ((), ()), ((2, 0), (1,))]
+BINARY = {
+    "add": lambda t, a, b: a + b, "sub": lambda t, a, b: a - b, "mul": lambda t, a, b: a * b,
+    "div": lambda t, a, b: a / b, "maximum": lambda t, a, b: t.maximum(a, b),
+    "minimum": lambda t, a, b: t.minimum(a, b), "pow": lambda t, a, b: t.abs(a) ** b,
+    "rsub": lambda t, a, b: 2.0 - a * b, "add_alpha": lambda t, a, b: t.add(a, b, alpha=2),
+    "where": lambda t, a, b: t.where(a > b, a, b), "atan2ish": lambda t, a, b: t.sin(a) * t.cos(b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
+def test_binary_ops(name, shapes):
+    compare(BINARY[name], R(*shapes[0]), R(*shapes[1]))
+
+
+UNARY = {
+    "exp": lambda t, x: t.exp(x), "log": lambda t, x: t.log(t.abs(x) + 0.1),
+    "sqrt": lambda t, x: t.sqrt(t.abs(x) + 0.1), "abs": lambda t, x: t.abs(x), "sin": lambda t, x: t.sin(x),
+    "cos": lambda t, x: t.cos(x), "tanh": lambda t, x: t.tanh(x), "sigmoid": lambda t, x: t.sigmoid(x),
+    "relu": lambda t, x: t.relu(x), "neg": lambda t, x: -x, "clamp": lambda t, x: t.clamp(x, -0.5, 0.5),
+    "clamp_min": lambda t, x: t.clamp(x, min=0.1), "clip": lambda t, x: t.clip(x, -1, 1),
+    "pow2": lambda t, x: x ** 2, "pow3": lambda t, x: x ** 3, "pow0": lambda t, x: x ** 0,
+    "pow_half": lambda t, x: t.abs(x) ** 0.5, "rpow": lambda t, x: 2.0 ** x, "square": lambda t, x: t.square(x),
+    "rsqrt": lambda t, x: t.rsqrt(t.abs(x) + 0.1), "reciprocal": lambda t, x: t.reciprocal(x),
+    "floor": lambda t, x: t.floor(x), "round": lambda t, x: t.round(x), "sign": lambda t, x: t.sign(x),
+    "softmax": lambda t, x: t.softmax(x, 0), "log_softmax": lambda t, x: t.log_softmax(x, -1 if x.ndim else 0),
+    "logsumexp": lambda t, x: t.logsumexp(x, 0), "sum": lambda t, x: x.sum(), "mean": lambda t, x: x.mean(),
+    "prod": lambda t, x: x.prod(), "var": lambda t, x: x.var(), "std": lambda t, x: x.std(),
+    "max": lambda t, x: x.max(), "min": lambda t, x: x.min(), "amax": lambda t, x: t.amax(x),
+    "norm": lambda t, x: x.norm(), "sum0": lambda t, x: x.sum(0), "sum_keep": lambda t, x: x.sum(-1, keepdim=True),
+    "mean0": lambda t, x: x.mean(0), "var0": lambda t, x: x.var(0), "prod0": lambda t, x: x.prod(0),
+    "max0": lambda t, x: x.max(0)[0], "max0_keep": lambda t, x: x.max(0, keepdim=True)[0],
+    "min_last": lambda t, x: x.min(-1)[0], "cumsum": lambda t, x: t.cumsum(x, 0),
+    "argmax": lambda t, x: x.argmax(),
+}
+UNARY_SHAPES = [(3, 4), (), (5,)]
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", UNARY_SHAPES, ids=str)
+def test_unary_ops(name, shape):
+    if shape == () and name in ("var", "std", "var0"):
+        # one element and correction 1: both warn about the degrees of freedom and give nan
+        with pytest.warns(UserWarning, match="degrees of freedom"):
+            compare(UNARY[name], R(*shape))
+        return
+    compare(UNARY[name], R(*shape))
+
+
+X3 = R(2, 3, 4)
+SHAPE_OPS = {
+    "reshape": lambda t, x: x.reshape(4, -1), "view": lambda t, x: x.view(6, 4), "flatten1": lambda t, x: x.flatten(1),
+    "permute": lambda t, x: x.permute(-1, 0, 1), "transpose": lambda t, x: x.transpose(-1, -2), "mT": lambda t, x: x.mT,
+    "squeeze": lambda t, x: x.unsqueeze(1).squeeze(1), "squeeze_all": lambda t, x: x.unsqueeze(1).squeeze(),
+    "expand": lambda t, x: x[:, :1].expand(-1, 5, -1), "broadcast_to": lambda t, x: t.broadcast_to(x[:1], (2, 3, 4)),
+    "split": lambda t, x: t.cat(t.split(x, 3, dim=-1)[::-1], -1), "split_list": lambda t, x: t.split(x, [1, 2], dim=1)[1],
+    "chunk": lambda t, x: t.stack(x.chunk(3, 1), 0), "unbind": lambda t, x: t.stack(x.unbind(1)[::-1], -1),
+    "stack": lambda t, x: t.stack([x, 2 * x], -1), "cat": lambda t, x: t.cat([x, x[:1], x], 0),
+    "int": lambda t, x: x[1], "neg_int": lambda t, x: x[-1, -2], "steps": lambda t, x: x[:, ::2, 1::2],
+    "none": lambda t, x: x[None, :, None], "ellipsis": lambda t, x: x[..., None, 1:],
+    "repeated": lambda t, x: x[[0, 0, 1]], "pairs": lambda t, x: x[[0, 0, 1], [1, 1, 2]],
+    "tensor_index": lambda t, x: x[:, t.tensor([[0, 2], [2, 2]])], "mask": lambda t, x: x[x > 0],
+    "row_mask": lambda t, x: x[t.tensor([True, False])], "mixed": lambda t, x: x[1:, [0, 2], 1],
+    "separated": lambda t, x: x[[0, 1], :, [1, 2]], "narrow": lambda t, x: x.narrow(2, 1, 2),
+    "repeat": lambda t, x: x.repeat(2, 1, 1, 3), "unflatten": lambda t, x: x.unflatten(2, (2, 2)),
+    "softmax1": lambda t, x: t.softmax(x, 1), "logsumexp_tuple": lambda t, x: t.logsumexp(x, (0, 2)),
+    "sum_tuple_keep": lambda t, x: x.sum((0, -1), keepdim=True), "var_unbiased": lambda t, x: x.var(1, unbiased=False),
+    "var_correction": lambda t, x: x.var(1, correction=2), "std_keep": lambda t, x: x.std(2, keepdim=True),
+    "max_dim": lambda t, x: x.max(dim=1).values, "min_dim_keep": lambda t, x: x.min(dim=2, keepdim=True).values,
+    "amax_tuple": lambda t, x: t.amax(x, (0, 1)), "norm_dim": lambda t, x: x.norm(dim=1),
+    "matmul_batched": lambda t, x: x @ x.transpose(1, 2), "matmul_1d_3d": lambda t, x: x[0, 0] @ x.transpose(1, 2),
+    "matmul_3d_1d": lambda t, x: x @ x[0, 0], "matmul_dot": lambda t, x: x[0, 0] @ x[1, 1],
+    "matmul_broadcast": lambda t, x: x[:, None] @ x[None].transpose(-1, -2)[..., :2], "mm": lambda t, x: t.mm(x[0], x[1].T),
+    "bmm": lambda t, x: t.bmm(x, x.transpose(1, 2)), "mv": lambda t, x: t.mv(x[0], x[1, 1]),
+    "outer": lambda t, x: t.outer(x[0, 0], x[1, 0]), "setitem": lambda t, x: _setitem(x),
+}
+
+
+def _setitem(x):
+    y = x * 2
+    y[0, 1:] = x[1, :2] * 3
+    return y
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_OPS))
+def test_shape_indexing_and_linalg_ops(name):
+    compare(SHAPE_OPS[name], X3)
+
+
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, 0.0, 5.0]])
+EDGE_CASES = {
+    "max_ties": lambda t, x: x.max(), "min_ties": lambda t, x: x.min(), "amax_ties": lambda t, x: t.amax(x, 1),
+    "max_dim_ties": lambda t, x: x.max(1)[0], "max_dim_indices": lambda t, x: x.max(1)[1],
+    "maximum_ties": lambda t, x: t.maximum(x, x.T), "norm_inf_ties": lambda t, x: x.norm(p=float("inf")),
+    "relu_at_0": lambda t, x: t.relu(x - 2), "abs_at_0": lambda t, x: t.abs(x - 2),
+    "clamp_at_bounds": lambda t, x: t.clamp(x, 2, 3), "clamp_inverted": lambda t, x: t.clamp(x, 3, 2),
+    "clamp_tensor_bounds": lambda t, x: t.clamp(x, min=x.T, max=x.T + 1),
+    "clamp_tensor_max": lambda t, x: t.clamp(x, max=t.tensor([2.0, 3.0, 4.0], dtype=t.float64)),
+    "sqrt_at_0": lambda t, x: t.sqrt(x - 2), "log_at_0": lambda t, x: t.log(x - 2),
+    "pow_base_0": lambda t, x: (x - 2) ** 2, "pow_base_0_half": lambda t, x: (x - 2) ** 0.5,
+    "pow_base_0_exp_0": lambda t, x: (x - 2) ** 0, "pow_base_0_tensor_exp": lambda t, x: (x - 2) ** x,
+    "pow_zero_exponent": lambda t, x: x ** (x - 2), "scalar_0_pow": lambda t, x: 0.0 ** (x - 2),
+    "negative_base_pow": lambda t, x: (-2.0) ** x, "prod_zeros": lambda t, x: (x - 2).prod(),
+    "prod_zeros_dim": lambda t, x: (x - 2).prod(1), "prod_two_zeros": lambda t, x: (x - 2).prod(0),
+    "where_scalar": lambda t, x: t.where(x > 2, x, 0.0), "where_scalar_a": lambda t, x: t.where(x > 2, 1.0, x),
+    "logsumexp_minus_inf": lambda t, x: t.logsumexp(t.log(x - 2), 1),
+    "softmax_minus_inf": lambda t, x: t.softmax(t.log(x - 2), 1),
+    "sigmoid_large": lambda t, x: t.sigmoid(x * 400 - 1000), "logsumexp_large": lambda t, x: t.logsumexp(x * 400, 1),
+    "log_softmax_large": lambda t, x: t.log_softmax(x * 400, 1), "div_by_0": lambda t, x: 1 / (x - 2),
+    "std_zero": lambda t, x: (x * 0).std(1), "norm_zero": lambda t, x: (x * 0).norm(),
+    "mean_empty": lambda t, x: x[:, :0].mean(1), "prod_empty": lambda t, x: x[:, :0].prod(1),
+    "sum_empty": lambda t, x: x[:, :0].sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_edge_cases(name):
+    compare(EDGE_CASES[name], TIES)
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.ones(3) * 2.5, lambda t: t.tensor([1, 2]) / t.tensor([3, 4]),
+    lambda t: t.tensor(2.0, dtype=t.float64) * t.ones(3), lambda t: t.tensor([1, 2]) * 2.5,
+    lambda t: t.tensor(np.ones(3)), lambda t: t.tensor(1.5), lambda t: t.ones(3) < 2,
+    lambda t: t.Tensor([1, 2]), lambda t: t.arange(5), lambda t: t.tensor([1]) * t.tensor([1.0], dtype=t.float16),
+])
+def test_dtypes_match(make):
+    assert str(make(mg).dtype) == str(make(torch).dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("values", [[1.5, 2.0], [1.0, 2.0, 1000.0], [1e-5, 1.0], [float("nan"), 1.5, float("inf")],
+                                    [[1.5, -2.0], [3.25, 4.0]], []])
+def test_repr_matches(values):
+    assert repr(mg.tensor(values)) == repr(torch.tensor(values))
+
+
+def test_higher_order_derivatives_match():
+    def f(lib, x):
+        return (lib.sin(x) * lib.exp(x) / (1 + x ** 2)).sum()
+
+    x0 = R(4)
+    results = []
+    for lib in (torch, mg):
+        x = lib.tensor(x0, requires_grad=True)
+        (g1,) = lib.autograd.grad(f(lib, x), x, create_graph=True)
+        (g2,) = lib.autograd.grad(g1.sum(), x, create_graph=True)
+        (g3,) = lib.autograd.grad(g2.sum(), x)
+        results.append([g.detach().numpy() for g in (g1, g2, g3)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-10)

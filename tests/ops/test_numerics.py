@@ -1,0 +1,111 @@
+"""Numerics: stable activations and reductions at |x| ~ 1000, and no NumPy warnings from any op."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+from microgradnd.ops.registry import OPS
+
+
+def values_and_grad(fn, values, dtype=mg.float64):
+    x = mg.tensor(values, dtype=dtype, requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    return y.data, x.grad.data
+
+
+@pytest.mark.parametrize("dtype", [mg.float32, mg.float64])
+def test_sigmoid_is_stable_for_large_inputs(dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, g = values_and_grad(mg.sigmoid, [-1000.0, -30.0, 0.0, 30.0, 1000.0], dtype)
+    assert y[0] == 0.0 and y[-1] == 1.0 and y[2] == 0.5
+    assert np.all(np.isfinite(g)) and g[0] == 0.0 and g[-1] == 0.0 and g[2] == 0.25
+    assert y.dtype == dtype
+
+
+def test_softplus_and_logsigmoid_are_stable():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, g = values_and_grad(mg.softplus, [-1000.0, -1.0, 0.0, 1.0, 1000.0])
+        ls, lg = values_and_grad(mg.ops.logsigmoid, [-1000.0, 0.0, 1000.0])
+    np.testing.assert_allclose(y, [0.0, math.log1p(math.exp(-1)), math.log(2), 1 + math.log1p(math.exp(-1)), 1000.0])
+    np.testing.assert_allclose(g, [0.0, 1 / (1 + math.e), 0.5, 1 / (1 + math.exp(-1)), 1.0])
+    np.testing.assert_allclose(ls, [-1000.0, -math.log(2), 0.0])
+    np.testing.assert_allclose(lg, [1.0, 0.5, 0.0])
+
+
+def test_logsumexp_log_softmax_softmax_are_stable():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, g = values_and_grad(lambda x: mg.logsumexp(x, dim=0), [1000.0, 1000.0])
+        np.testing.assert_allclose(y, 1000.0 + math.log(2))
+        np.testing.assert_allclose(g, [0.5, 0.5])
+        y, g = values_and_grad(lambda x: mg.logsumexp(x, dim=0), [-1000.0, -1000.0])
+        np.testing.assert_allclose(y, -1000.0 + math.log(2))
+        y, _ = values_and_grad(lambda x: mg.log_softmax(x, dim=0), [1000.0, 0.0])
+        np.testing.assert_allclose(y, [0.0, -1000.0])
+        y, g = values_and_grad(lambda x: mg.softmax(x, dim=0) * mg.tensor([1.0, 0.0], dtype=mg.float64),
+                               [1000.0, -1000.0])
+        np.testing.assert_allclose(y, [1.0, 0.0])
+        assert np.all(np.isfinite(g))
+
+
+def test_logsumexp_with_minus_infinity():
+    x = mg.tensor([-math.inf, 0.0, math.log(3.0)], dtype=mg.float64, requires_grad=True)
+    y = mg.logsumexp(x, dim=0)
+    y.backward()
+    np.testing.assert_allclose(y.item(), math.log(4.0))
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.25, 0.75])
+    allneg = mg.logsumexp(mg.tensor([-math.inf, -math.inf]), dim=0)
+    assert allneg.item() == -math.inf
+    assert mg.logsumexp(mg.tensor([math.inf, 0.0]), dim=0).item() == math.inf
+    assert mg.logsumexp(mg.zeros(2, 0), dim=1).tolist() == [-math.inf, -math.inf]
+
+
+def test_values_at_zero_match_pytorch():
+    x = mg.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    mg.relu(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]  # relu'(0) = 0
+    x.grad = None
+    mg.abs(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]  # sign(0) = 0
+    x.grad = None
+    mg.sqrt(x).sum().backward()
+    assert x.grad.tolist() == [math.inf] * 3
+    x.grad = None
+    mg.log(x).sum().backward()
+    assert x.grad.tolist() == [math.inf] * 3
+    x.grad = None
+    (x ** 2).sum().backward()
+    assert x.grad.tolist() == [0.0] * 3
+    x.grad = None
+    mg.clamp(x, 0.0, 1.0).sum().backward()
+    assert x.grad.tolist() == [1.0] * 3  # bounds included
+
+
+def test_std_and_norm_at_zero_have_zero_gradient_like_pytorch():
+    x = mg.zeros(4, requires_grad=True)
+    mg.std(x).backward()
+    assert x.grad.tolist() == [0.0] * 4
+    x.grad = None
+    mg.norm(x).backward()
+    assert x.grad.tolist() == [0.0] * 4
+
+
+SPECIAL = np.array([0.0, -0.0, 1e300, -1e300, np.inf, -np.inf, np.nan, 1e-300, 710.0, -710.0, 1.0])
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_no_numpy_warning_leaks_from_any_op(name):
+    spec = OPS[name]
+    rng = np.random.default_rng(1)
+    shapes, kwargs = spec.draw(rng)
+    inputs = [mg.tensor(rng.choice(SPECIAL, size=s), requires_grad=True) for s in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = spec.function()(*inputs, **kwargs)
+        out.backward(mg.tensor(rng.choice(SPECIAL, size=out.shape)))
+    assert out.shape == np.shape(out.data)
