@@ -513,7 +513,7 @@ class Tensor:
         t._rg = self._rg
         t.name = self.name
         if self.grad is not None:
-            t.grad = Tensor(self.grad.data.copy())
+            t.grad = Tensor._make(self.grad.data.copy(), None)
         memo[id(self)] = t
         return t
 
