@@ -34,4 +34,4 @@ def run(framework, quick=False):
     growth = (rss[last] - rss[first]) / MB
     return {"value": growth, "unit": f"MB growth, step {first} -> {last}", "api": api,
             "rss_first_mb": rss[first] / MB, "rss_last_mb": rss[last] / MB,
-            "peak_rss_mb": peak_rss_bytes() / MB, "loss": loss}
+            "peak_rss_mb": peak_rss_bytes() / MB, "loss": loss, "first_step": first, "last_step": last}

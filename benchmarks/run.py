@@ -270,7 +270,7 @@ def main(argv=None):
         for fw in frameworks:
             entry[fw] = summarise(runs[fw])
         mg, th = entry.get("mg", {}), entry.get("torch", {})
-        if "median" in mg and "median" in th and th["median"]:
+        if "median" in mg and "median" in th and th["median"] and name != "memory":  # growth: no ratio
             entry["ratio"] = mg["median"] / th["median"]
         if "median" in mg and "median" in th:
             entry["losses_agree"], entry["agreement"] = agreement(name, mg, th)

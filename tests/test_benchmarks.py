@@ -73,7 +73,7 @@ def test_losses_agree_with_pytorch(quick_report):
         assert entry["losses_agree"] is True, (name, entry["agreement"])
         for key, detail in entry["agreement"].items():
             assert detail["rel_diff"] <= detail["rtol"], (name, key, detail)
-        if name != "memory":  # memory growth is often exactly 0 for both: no ratio
+        if name != "memory":  # memory growth is no time: no ratio
             assert entry["ratio"] > 0
     assert "MISMATCH" not in proc.stdout
 
