@@ -364,7 +364,12 @@ def cmd_explain(args):
     index = _parse_index(args.index, "--index")
     output_index = _parse_index(args.output_index, "--output-index")
     result.name = "f"  # the derivation reads df/dapple; the graph keeps the expression as the name
-    print(explain(result, values[args.wrt], index=index, output_index=output_index, infer_names=False))
+    try:
+        text = explain(result, values[args.wrt], index=index, output_index=output_index, infer_names=False)
+    except (ValueError, IndexError) as e:
+        message = str(e).replace("pass index=", "pass --index ").replace("pass output_index=", "pass --output-index ")
+        raise ExpressionError(message) from None
+    print(text)
     return 0
 
 
@@ -411,7 +416,8 @@ def build_parser():
     allowed = "functions: " + ", ".join(FUNCTIONS)
 
     def common(p):
-        p.add_argument("expression", help=f"e.g. \"(apple * n) * tax\"; + - * / **, unary minus, {allowed}")
+        p.add_argument("expression", help=f"e.g. \"(apple * n) * tax\"; + - * / **, unary minus, {allowed} "
+                                          f"(an expression starting with '-' goes after --: graph -- \"-a * b\")")
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="a value: --set apple=100 or --set x=[1,2,3] (repeat for each name)")
 
