@@ -262,7 +262,8 @@ class Drawer:
             if role:
                 rows.append(f"<I>{html.escape(role)}</I>")
             if isinstance(x, Tensor) and self.show_values:
-                rows.append(self._edge_value(x.data))
+                # a number on the edge, as on the slides; an array is in its box, the edge gives its shape
+                rows.append(self._edge_value(x.data) if x.data.size == 1 else labels.shape_text(x.shape))
             if edge is not None and edge.flowing is not None:
                 rows.append(_font(GRAD_COLOR, self._edge_value(edge.flowing)))
                 if edge.summed:
@@ -309,7 +310,9 @@ class Drawer:
             if key not in drawn:
                 drawn.add(key)
                 self._draw_tensor(g, x, flows)
-            rows = [self._edge_value(x.data)] if self.show_values else []
+            rows = []
+            if self.show_values:
+                rows.append(self._edge_value(x.data) if x.data.size == 1 else labels.shape_text(x.shape))
             if key in into:
                 rows.append(_font(GRAD_COLOR, self._edge_value(into[key])))
             attrs = {"label": "<" + "<BR/>".join(rows) + ">"} if rows else {}
