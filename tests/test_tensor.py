@@ -1,0 +1,260 @@
+"""Tensor: attributes, conversions, operators, indexing, in-place writes, repr (PyTorch's behaviour)."""
+import copy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import microgradnd as mg
+
+
+def test_attributes():
+    t = mg.ones(2, 3)
+    assert t.shape == (2, 3) and t.ndim == 2 and t.dim() == 2 and t.numel() == 6
+    assert t.size() == (2, 3) and t.size(-1) == 3 and t.size(0) == 2
+    assert str(t.device) == "cpu" and not t.is_cuda and t.is_leaf and t.grad is None and t.grad_fn is None
+    assert len(t) == 2 and t.is_floating_point() and not mg.tensor([1]).is_floating_point()
+    with pytest.raises(IndexError):
+        t.size(2)
+    with pytest.raises(TypeError):
+        len(mg.tensor(1.0))
+    assert mg.tensor(1.0, name="w").name == "w"
+
+
+def test_conversions():
+    assert mg.tensor([2.5]).item() == 2.5 and float(mg.tensor(1.5)) == 1.5 and int(mg.tensor(3)) == 3
+    assert mg.tensor([[1, 2]]).tolist() == [[1, 2]]
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        mg.ones(2).item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(mg.ones(2))
+    assert bool(mg.tensor([1.0])) and not bool(mg.tensor(0))
+    assert np.asarray(mg.ones(2)).tolist() == [1.0, 1.0]
+    assert [1, 2, 3][mg.tensor(1)] == 2  # __index__
+    assert [x.item() for x in mg.tensor([4, 5])] == [4, 5]
+    t = mg.ones(2)
+    assert t.numpy() is t.data
+
+
+def test_clone_stays_in_graph_detach_does_not():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    c = x.clone()
+    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.data, x.data)
+    (c * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_deepcopy_copies_data_flag_and_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    y = copy.deepcopy(x)
+    assert y.requires_grad and y.grad.tolist() == [2.0, 2.0] and not np.shares_memory(x.data, y.data)
+
+
+def test_operators_and_reflected_operators():
+    a = mg.tensor([1.0, 2.0, 4.0])
+    assert (a + 1).tolist() == [2.0, 3.0, 5.0] and (1 + a).tolist() == [2.0, 3.0, 5.0]
+    assert (10 - a).tolist() == [9.0, 8.0, 6.0] and (a - 1).tolist() == [0.0, 1.0, 3.0]
+    assert (2 * a).tolist() == [2.0, 4.0, 8.0] and (a / 2).tolist() == [0.5, 1.0, 2.0]
+    assert (4 / a).tolist() == [4.0, 2.0, 1.0] and (2 ** a).tolist() == [2.0, 4.0, 16.0]
+    assert (-a).tolist() == [-1.0, -2.0, -4.0] and abs(-a).tolist() == [1.0, 2.0, 4.0]
+    assert (a // 3).tolist() == [0.0, 0.0, 1.0] and (mg.tensor([5, -6]) % 4).tolist() == [1, 2]
+    assert (np.float64(2.0) * a).dtype == mg.float32  # ndarray scalars defer to Tensor
+    assert (mg.ones(2, 3) @ mg.ones(3)).tolist() == [3.0, 3.0]
+    assert ((a > 1) & (a < 4)).tolist() == [False, True, False]
+    assert (~(a > 1)).tolist() == [True, False, False]
+    with pytest.raises(RuntimeError, match="must match"):
+        mg.ones(3) + mg.ones(4)
+
+
+def test_matmul_error_names_the_shapes():
+    with pytest.raises(RuntimeError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) do not line up: 4 != 5"):
+        mg.ones(3, 4) @ mg.ones(5, 2)
+    with pytest.raises(RuntimeError):
+        mg.ones(3) @ mg.tensor(2.0)
+
+
+def test_indexing_values_like_numpy_and_pytorch():
+    x = mg.arange(24).reshape(2, 3, 4)
+    a = np.arange(24).reshape(2, 3, 4)
+    for index in [1, -1, (0, -2), (slice(None), slice(None, None, 2)), (None, Ellipsis, 1),
+                  ([0, 0, 1],), ([0, 1], [2, 2]), (Ellipsis, [3, 0])]:
+        assert x[index].tolist() == a[index].tolist()
+    assert x[mg.tensor([1, 1, 0])].tolist() == a[[1, 1, 0]].tolist()
+    assert x[x > 20].tolist() == [21, 22, 23]
+    assert x[mg.tensor(1)].shape == (3, 4)
+    assert mg.arange(3)[mg.tensor([1, 0, 1], dtype=mg.uint8)].tolist() == [0, 2]
+    assert mg.ones(3)[[]].shape == (0,)
+    with pytest.raises(IndexError):
+        x[2]
+    with pytest.raises(IndexError):
+        mg.ones(3)[mg.tensor([1.0])]
+
+
+def test_repeated_advanced_index_gradient_scatter_adds():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_boolean_mask_gradient():
+    x = mg.tensor([[1.0, -2.0], [-3.0, 4.0]], requires_grad=True)
+    (x[x > 0] * mg.tensor([10.0, 20.0])).sum().backward()
+    assert x.grad.tolist() == [[10.0, 0.0], [0.0, 20.0]]
+
+
+def test_setitem_writes_and_errors():
+    t = mg.zeros(3, 2)
+    t[:, 0] = mg.tensor([1.0, 2.0, 3.0])
+    t[-1] = 7
+    assert t.tolist() == [[1.0, 0.0], [2.0, 0.0], [7.0, 7.0]]
+    with pytest.raises(RuntimeError):
+        t[:, 0] = mg.ones(4)
+    with pytest.raises(IndexError):
+        t[5] = 1.0
+
+
+def test_in_place_methods_under_no_grad_return_self():
+    t = mg.ones(3)
+    assert t.add_(1.0) is t and t.mul_(2.0) is t and t.sub_(1.0, alpha=2) is t and t.div_(2.0) is t
+    assert t.tolist() == [1.0, 1.0, 1.0]
+    assert t.fill_(5.0).tolist() == [5.0] * 3 and t.zero_().tolist() == [0.0] * 3
+    assert t.copy_(mg.tensor([1.0, 2.0, 3.0])).tolist() == [1.0, 2.0, 3.0]
+    assert t.clamp_(min=1.5, max=2.5).tolist() == [1.5, 2.0, 2.5]
+    mg.manual_seed(0)
+    assert 0 <= t.uniform_().min().item() and t.normal_().shape == (3,)
+
+
+def test_repr_like_pytorch():
+    assert repr(mg.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+    assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(mg.tensor(1.5)) == "tensor(1.5000)"
+    assert repr(mg.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(mg.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
+    assert repr(mg.tensor([1.5], requires_grad=True)) == "tensor([1.5000], requires_grad=True)"
+    assert repr(mg.tensor([1.5], dtype=mg.float64)) == "tensor([1.5000], dtype=mg.float64)"
+    assert repr(mg.tensor([[1.5, 2.0], [3.0, 4.0]])) == "tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])"
+    assert "grad_fn=<MulBackward>" in repr(mg.tensor([1.0], requires_grad=True) * 2)
+    assert f"{mg.tensor(1.23456):.2f}" == "1.23"
+
+
+def test_reductions_with_axis_keepdims_spellings_and_namedtuple():
+    x = mg.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    assert x.sum(axis=1).tolist() == [8.0, 10.0]
+    assert x.sum(1, keepdims=True).shape == (2, 1)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    r = mg.max(x, 0, keepdim=True)
+    assert r.values.shape == (1, 3) and r.indices.tolist() == [[1, 0, 1]]
+    assert x.min().item() == 0.0 and x.max().item() == 7.0
+    assert x.argmax().item() == 3 and x.argmin(dim=1).tolist() == [0, 1]
+    assert mg.max(x, mg.full((2, 3), 4.0)).tolist() == [[4.0, 5.0, 4.0], [7.0, 4.0, 4.0]]
+
+
+def test_var_std_corrections():
+    x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 9.0]], dtype=mg.float64)
+    a = x.data
+    np.testing.assert_allclose(x.var().item(), a.var(ddof=1))
+    np.testing.assert_allclose(x.var(1, unbiased=False).data, a.var(1))
+    np.testing.assert_allclose(x.var(1, correction=2).data, a.var(1, ddof=2))
+    np.testing.assert_allclose(mg.std(x, 0, True, True).data, a.std(0, ddof=1, keepdims=True))
+    np.testing.assert_allclose(x.std(correction=0).item(), a.std())
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        assert np.isnan(mg.tensor([1.0]).var().item())
+
+
+def test_shape_functions():
+    x = mg.arange(24.0).reshape(2, 3, 4)
+    assert x.view(-1).shape == (24,) and x.view(6, 4).shape == (6, 4) and x.reshape((4, -1)).shape == (4, 6)
+    assert x.flatten().shape == (24,) and x.flatten(1).shape == (2, 12) and mg.flatten(x, 0, 1).shape == (6, 4)
+    assert x.permute(2, 0, 1).shape == (4, 2, 3) and x.transpose(0, -1).shape == (4, 3, 2)
+    assert x.unsqueeze(-1).shape == (2, 3, 4, 1) and x.unsqueeze(1).squeeze(1).shape == (2, 3, 4)
+    assert x.squeeze(0).shape == (2, 3, 4) and mg.ones(1, 3, 1).squeeze().shape == (3,)
+    assert x[:, :1].expand(-1, 5, -1).shape == (2, 5, 4)
+    assert [p.shape for p in x.split(3, dim=-1)] == [(2, 3, 3), (2, 3, 1)]
+    assert [p.shape for p in x.split([1, 2], dim=1)] == [(2, 1, 4), (2, 2, 4)]
+    assert [p.shape for p in x.chunk(3, 2)] == [(2, 3, 2), (2, 3, 2)]
+    assert len(x.unbind(1)) == 3 and mg.stack([x, x], -1).shape == (2, 3, 4, 2)
+    assert mg.cat([x, x[:1]], 0).shape == (3, 3, 4) and mg.cat([x, x], dim=-1).shape == (2, 3, 8)
+    assert x.T.shape == (4, 3, 2) and x[0].t().shape == (4, 3) and x.mT.shape == (2, 4, 3)
+    with pytest.raises(RuntimeError, match="invalid for input of size"):
+        x.view(5, -1)
+    with pytest.raises(RuntimeError):
+        mg.cat([mg.ones(2, 3), mg.ones(2, 4)])
+    with pytest.raises(RuntimeError):
+        mg.stack([mg.ones(2), mg.ones(3)])
+    with pytest.raises(RuntimeError):
+        mg.tensor(1.0).split(1)
+
+
+def test_where_and_clamp():
+    x = mg.tensor([-1.0, 0.5, 3.0])
+    assert mg.where(x > 0, x, 0.0).tolist() == [0.0, 0.5, 3.0]
+    assert mg.where(x > 0, 1.0, -1.0).tolist() == [-1.0, 1.0, 1.0]
+    assert x.where(x > 0, mg.zeros(3)).tolist() == [0.0, 0.5, 3.0]
+    with pytest.raises(RuntimeError, match="boolean"):
+        mg.where(mg.tensor([1.0, 0.0, 1.0]), x, x)
+    assert x.clamp(0, 1).tolist() == [0.0, 0.5, 1.0] and x.clip(min=0).tolist() == [0.0, 0.5, 3.0]
+    assert mg.clamp(x, min=mg.tensor([0.0, 1.0, 0.0])).tolist() == [0.0, 1.0, 3.0]
+    with pytest.raises(RuntimeError):
+        mg.clamp(x)
+
+
+def test_clamp_with_tensor_bounds_sends_gradients_to_the_bounds():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    lo = mg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    hi = mg.tensor([2.5, 1.0, 2.5], requires_grad=True)
+    y = mg.clamp(x, lo, hi)
+    y.sum().backward()
+    assert y.tolist() == [2.0, 1.0, 2.5]
+    assert x.grad.tolist() == [0.0, 0.0, 0.0] and lo.grad.tolist() == [1.0, 0.0, 0.0]
+    assert hi.grad.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_max_without_dim_splits_ties_evenly_like_pytorch():
+    x = mg.tensor([[1.0, 3.0], [3.0, 0.0]], requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [[0.0, 0.5], [0.5, 0.0]]
+    x.grad = None
+    x.max(dim=1).values.sum().backward()  # with a dim: the first maximum only
+    assert x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+
+
+def test_prod_gradient_with_zeros():
+    x = mg.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [0.0, 6.0, 0.0]
+    y = mg.tensor([0.0, 0.0, 3.0], requires_grad=True)
+    y.prod().backward()
+    assert y.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_pow_with_tensor_or_scalar_on_either_side_and_at_zero():
+    x = mg.tensor([0.0, 2.0], requires_grad=True)
+    e = mg.tensor([3.0, 0.5], requires_grad=True)
+    (x ** e).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.5 * 2.0 ** -0.5], rtol=1e-6)
+    np.testing.assert_allclose(e.grad.data, [0.0, 2.0 ** 0.5 * np.log(2.0)], rtol=1e-6)
+    z = mg.tensor([0.0, 1.0], requires_grad=True)
+    (2.0 ** z).sum().backward()
+    np.testing.assert_allclose(z.grad.data, np.log(2.0) * np.array([1.0, 2.0]), rtol=1e-6)
+    w = mg.tensor([0.0, 1.0], requires_grad=True)
+    (w ** 0).sum().backward()
+    assert w.grad.tolist() == [0.0, 0.0]
+
+
+def test_softmax_dims():
+    x = mg.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=mg.float64)
+    np.testing.assert_allclose(mg.softmax(x, dim=0).sum(0).data, [1.0, 1.0])
+    np.testing.assert_allclose(mg.softmax(x, dim=-1).sum(-1).data, [1.0, 1.0])
+    np.testing.assert_allclose(mg.log_softmax(x, 1).data, np.log(mg.softmax(x, 1).data))
+    np.testing.assert_allclose(x.logsumexp(1).data, np.log(np.exp(x.data).sum(1)))
+
+
+def test_import_does_not_load_hypothesis_or_upper_layers():
+    code = ("import sys, microgradnd as mg; mg.ones(2) * 2; "
+            "print(sorted(m for m in ('hypothesis', 'microgradnd.nn', 'microgradnd.viz', 'graphviz') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
