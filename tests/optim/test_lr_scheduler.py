@@ -82,3 +82,25 @@ def test_reduce_lr_on_plateau():
 def test_not_an_optimizer():
     with pytest.raises(TypeError, match="is not an Optimizer"):
         lr_scheduler.StepLR(object(), step_size=1)
+
+
+def test_scheduler_state_survives_a_checkpoint(tmp_path):
+    opt = _opt()
+    sched = lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
+    plateau = lr_scheduler.ReduceLROnPlateau(_opt())
+    _lrs(sched, opt, 3)
+    plateau.step(1.0)
+    mg.save({"sched": sched.state_dict(), "plateau": plateau.state_dict(), "optim": opt.state_dict()},
+            tmp_path / "s.npz")
+    back = mg.load(tmp_path / "s.npz")
+    opt2 = _opt()
+    opt2.load_state_dict(back["optim"])
+    s2 = lr_scheduler.MultiStepLR(opt2, milestones=[9])
+    s2.load_state_dict(back["sched"])
+    assert _lrs(s2, opt2, 2)[1:] == _lrs(sched, opt, 2)[1:] == [0.25, 0.25]
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        s2.step(epoch=5)  # the closed form needs the milestone Counter back
+    assert s2.get_last_lr() == [0.25]
+    p2 = lr_scheduler.ReduceLROnPlateau(_opt())
+    p2.load_state_dict(back["plateau"])
+    assert p2.best == 1.0 and p2.mode_worse == math.inf
