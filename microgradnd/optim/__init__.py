@@ -1,4 +1,5 @@
-"""Optimizers and learning-rate schedules (``torch.optim``): SGD, Adagrad, RMSprop, Adam, AdamW.
+"""Optimizers and learning-rate schedules (``torch.optim``): SGD, Adagrad, RMSprop, Adam, AdamW (and
+Adadelta, Adamax, NAdam, RAdam).
 
     opt = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt.zero_grad(); loss.backward(); opt.step()
@@ -6,11 +7,16 @@
 Each update follows PyTorch's documented algorithm term for term (see each class's docstring).
 """
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
 from .adamw import AdamW
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
+           "lr_scheduler"]

@@ -1,0 +1,58 @@
+"""Adamax: Adam with an infinity-norm second moment (``torch.optim.Adamax``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _bump, _check, _lerp_, _scalar, _step_tensor, _zeros_like
+from ..tensor import Tensor
+
+
+class Adamax(Optimizer):
+    r"""``Adamax(params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False)``.
+
+    PyTorch's algorithm::
+
+        g = g + weight_decay * p
+        m = m + (1 - beta1) * (g - m)                     ('exp_avg')
+        u = max(beta2 * u, |g| + eps)                     ('exp_inf')
+        p = p - (lr / (1 - beta1 ** t)) * m / u
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, capturable=capturable))
+
+    def _update(self, group, params):
+        lr = _scalar(group["lr"])
+        beta1, beta2 = group["betas"]
+        eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_inf"] = _zeros_like(p)
+            state["step"].data += 1
+            d, g = p.data, p.grad.data
+            if maximize:
+                g = -g
+            if wd != 0:
+                g = g + wd * d
+            m, u = state["exp_avg"].data, state["exp_inf"].data
+            _lerp_(m, g, 1 - beta1)
+            u *= beta2
+            a = np.abs(g)
+            a += eps
+            np.maximum(u, a, out=u)
+            clr = lr / (1 - beta1 ** state["step"].data.item())
+            d += (-clr * m) / u
+            for t in (p, state["step"], state["exp_avg"], state["exp_inf"]):
+                _bump(t)
