@@ -158,3 +158,32 @@ def test_failed_save_keeps_the_old_file(tmp_path):
     with pytest.raises(TypeError):
         mg.save({"v": object()}, path)
     assert mg.load(path)["v"].tolist() == [1.0]
+
+
+def test_model_state_dict_with_buffers_round_trip_and_mismatch(tmp_path):
+    nn = pytest.importorskip("microgradnd.nn")
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    model(mg.randn(8, 3))  # updates the running statistics and num_batches_tracked
+    mg.save(model.state_dict(), tmp_path / "m.npz")
+    sd = mg.load(tmp_path / "m.npz")
+    assert list(sd) == list(model.state_dict())
+    assert sd["1.num_batches_tracked"].dtype == mg.int64 and sd["1.num_batches_tracked"].item() == 1
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    fresh.load_state_dict(sd)
+    model.eval()
+    fresh.eval()
+    x = mg.randn(5, 3)
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
+    wrong = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2))
+    before = {k: v.detach().numpy().copy() for k, v in wrong.state_dict().items()}
+    with pytest.raises(RuntimeError):
+        wrong.load_state_dict(sd)
+    for k, v in wrong.state_dict().items():
+        np.testing.assert_array_equal(v.detach().numpy(), before[k])
+
+
+def test_saving_a_module_suggests_its_state_dict(tmp_path):
+    nn = pytest.importorskip("microgradnd.nn")
+    with pytest.raises(TypeError, match=r"state_dict\(\)"):
+        mg.save(nn.Linear(2, 2), tmp_path / "model.npz")
