@@ -258,3 +258,27 @@ def test_import_does_not_load_hypothesis_or_upper_layers():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_basic_indexing_and_reshape_are_views_like_pytorch():
+    x = mg.zeros(2, 3)
+    row = x[0]
+    row += 1
+    x[1, 2].fill_(5.0)
+    flat = x.view(-1)
+    flat[0] = 9.0
+    assert x.tolist() == [[9.0, 1.0, 1.0], [0.0, 0.0, 5.0]]
+    assert x._version == row._version == flat._version == 3
+    picked = x[[0, 1]]  # advanced indexing copies
+    picked.zero_()
+    assert x[0, 0].item() == 9.0
+
+
+def test_in_place_write_through_a_view_of_a_saved_tensor_raises():
+    w = mg.ones(3, requires_grad=True)
+    h = mg.exp(w)
+    part = h[0:2]
+    with mg.no_grad():
+        part.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        h.sum().backward()

@@ -224,7 +224,14 @@ def reshape(x, *shape):
     except ValueError as e:
         raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.numel()} "
                            f"(shape {tuple(x.shape)}): {e}") from None
-    return Reshape.apply(x, shape=out_shape)
+    return _view_of(Reshape.apply(x, shape=out_shape), x)
+
+
+def _view_of(out, x):
+    """Share the version counter when ``out`` is a view of ``x``'s memory (as PyTorch's views do)."""
+    if out.data.base is not None and np.may_share_memory(out.data, x.data):
+        out._vc = x._vc
+    return out
 
 
 def _resolve_shape(shape, size):
@@ -285,7 +292,7 @@ def permute(x, *dims):
         raise RuntimeError(f"permute: dims {dims} repeat a dimension")
     if dims == tuple(range(x.ndim)):
         return x
-    return Permute.apply(x, dims=dims)
+    return _view_of(Permute.apply(x, dims=dims), x)
 
 
 def transpose(x, dim0, dim1):
@@ -508,14 +515,28 @@ def getitem(x, index):
     """``x[index]``: basic slicing, integer/bool arrays (``Tensor.__getitem__``)."""
     x = _tensor(x, "getitem")
     index = _freeze_index(unwrap_index(index))
+    basic = _is_basic(index)
+    if basic and Ellipsis not in index:
+        index = index + (Ellipsis,)  # a trailing ... keeps even x[i, j] a (0-d) view, as in PyTorch
     try:
         probe = x.data[index]
     except IndexError as e:
         raise IndexError(f"{e} (indexing a tensor of shape {tuple(x.shape)} with "
                          f"[{_describe_index(index)}])") from None
     if not (x.requires_grad and _state_enabled()):
-        return Tensor._make(np.array(probe, copy=True), None)
-    return GetItem.apply(x, index=index)
+        out = Tensor._make(probe if basic else np.asarray(probe), None)
+    else:
+        out = GetItem.apply(x, index=index)
+    if basic:
+        # basic indexing gives a view: it shares x's memory and version counter, so an in-place
+        # write through either is seen by the backward of anything that saved the other
+        out._vc = x._vc
+    return out
+
+
+def _is_basic(index):
+    return all(i is None or i is Ellipsis or isinstance(i, slice) or
+               (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))) for i in index)
 
 
 def _describe_index(index):
