@@ -346,6 +346,12 @@ class Tensor:
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
+    def draw_graph(self, **options):
+        """Draw the graph that produced this tensor (``mg.draw_graph(self, **options)``)."""
+        from .viz import draw_graph
+
+        return draw_graph(self, **options)
+
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self._rg:
