@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import keyword
 import math
 import sys
 
@@ -246,7 +247,7 @@ def parse_assignment(text):
     name, value = name.strip(), value.strip()
     if not sep or not name:
         raise ExpressionError(f"--set expects NAME=VALUE (e.g. --set apple=100), got {text!r}")
-    if not name.isidentifier():
+    if not name.isidentifier() or keyword.iskeyword(name):
         raise ExpressionError(f"--set: {name!r} is not a valid name (letters, digits and '_', not starting "
                               f"with a digit)")
     _check_name(name, ExpressionError)
@@ -256,8 +257,8 @@ def parse_assignment(text):
         raise ExpressionError(f"--set {name}: the value is too long (at most {MAX_VALUE} characters)")
     try:
         tree = ast.parse(value, mode="eval").body
-    except SyntaxError:
-        raise ExpressionError(f"--set {name}: {value!r} is not a number or a list of numbers") from None
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ExpressionError(f"--set {name}: {value[:40]!r} is not a number or a list of numbers") from None
     parsed = _literal(tree, name, value, [0])
     return name, parsed
 
