@@ -121,7 +121,8 @@ class Explanation:
             return f"{self._d(o, x)} = 1"
 
         if not self.consumers.get(x):
-            lines.append(f"{self._name(x)} does not reach {self._name(o)}: {self._d(o, x)} = 0")
+            why = "" if x_t.requires_grad else " (it does not require grad: create it with requires_grad=True)"
+            lines.append(f"{self._name(x)} does not reach {self._name(o)}{why}: {self._d(o, x)} = 0")
             return "\n".join(lines)
         pending, done = [x], set()
         while pending:

@@ -67,6 +67,10 @@ def test_trivial_and_unconnected_cases():
     assert mg.explain(net["E"], net["o2"], infer_names=False).splitlines()[1] == "dE/do2 = 0.06384491"
     other = mg.tensor(1.0, requires_grad=True, name="other")
     assert "other does not reach E: dE/dother = 0" in mg.explain(net["E"], other, infer_names=False)
+    c = mg.tensor(2.0, name="c")
+    y = net["E"] * c
+    y.name = "y"
+    assert "does not require grad" in mg.explain(y, c, infer_names=False)
 
 
 def test_names_from_variables_and_default_names():
