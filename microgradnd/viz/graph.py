@@ -215,7 +215,7 @@ class Drawer:
                 if (t.grad_fn is None and stored is not None and stored.shape == grad.shape
                         and not np.allclose(stored.data, grad, rtol=1e-5, atol=1e-8)):
                     rows.append(_font(GRAD_COLOR, ".grad holds " + self._values_inline(stored.data)
-                                      + " (accumulated)"))
+                                      + " (several backward calls)"))
         if not rows:
             rows.append(html.escape(labels.shape_text(t.shape)))
         style = "rounded,filled"

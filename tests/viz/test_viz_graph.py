@@ -263,3 +263,13 @@ def test_matmul_sigmoid_and_custom_function_labels():
     assert edge(dot, dot.node_named("w"), mm).startswith("<I>a</I>")
     assert edge(dot, dot.node_named("v"), mm).startswith("<I>b</I>")
     assert blue(edge(dot, dot.node_named("w"), mm)) == []  # no local derivative for matmul
+
+
+def test_a_grad_accumulated_over_several_backward_calls_is_shown_next_to_this_graphs_gradient():
+    a = mg.tensor(2.0, requires_grad=True, name="a")
+    y = a * a
+    y.backward(retain_graph=True)
+    y.backward()
+    label = Dot(mg.draw_graph(y, infer_names=False).source).node_named("a")
+    rows = red(Dot(mg.draw_graph(y, infer_names=False).source).label(label))
+    assert rows == ["grad 4", ".grad holds 8 (several backward calls)"]
