@@ -24,6 +24,7 @@ LOCAL_COLOR = "#1f77b4"
 HIGHLIGHT_COLOR = "#ff7f0e"
 BEFORE_BACKWARD_NOTE = "values only: gradients appear after backward()"
 SPLIT_OPS = 40
+LARGE_GRAPH = 500
 SPLIT_USES = 2
 LEGEND = "black: forward value · red: gradient flowing back · blue: local derivative d(out)/d(in)"
 
@@ -188,6 +189,8 @@ class Drawer:
         if graph.root.grad_fn is None:
             self._draw_tensor(g, graph.root, flows)
         text = [note] if note else []
+        if len(graph.order) > LARGE_GRAPH and self.groups is None:
+            text.append(f"{len(graph.order)} ops: draw_graph(..., collapse_modules=True) draws one box per module call")
         if flows is not None:
             text.append(LEGEND if self.show_local else LEGEND.rsplit(" · ", 1)[0])
         if text:

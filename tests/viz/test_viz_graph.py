@@ -273,3 +273,21 @@ def test_a_grad_accumulated_over_several_backward_calls_is_shown_next_to_this_gr
     label = Dot(mg.draw_graph(y, infer_names=False).source).node_named("a")
     rows = red(Dot(mg.draw_graph(y, infer_names=False).source).label(label))
     assert rows == ["grad 4", ".grad holds 8 (several backward calls)"]
+
+
+def test_names_cannot_break_the_dot_source():
+    a = mg.tensor(1.0, requires_grad=True, name='x"] evil [label="<b>&')
+    y = a * 2.0
+    y.backward()
+    src = mg.draw_graph(y, infer_names=False).source
+    assert "<B>x&quot;] evil [label=&quot;&lt;b&gt;&amp;</B>" in src
+    assert src.count("evil") == 1
+
+
+def test_large_graphs_suggest_collapsing():
+    x = mg.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(260):
+        y = (y * 0.5).tanh()
+    src = mg.draw_graph(y, infer_names=False).source
+    assert "520 ops: draw_graph(..., collapse_modules=True)" in src
