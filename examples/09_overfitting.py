@@ -64,16 +64,16 @@ def main(argv=None):
     args = _common.setup(__file__, __doc__.splitlines()[0], argv)
     X, y = mg.datasets.digits()
     order = mg.randperm(len(X), generator=mg.Generator().manual_seed(0))
-    tr, val, te = order[:300], order[300:600], order[600:1000 if args.quick else None]
+    tr, val, te = order[:300], order[300:600], order[600:900 if args.quick else None]
     data = (X[tr], y[tr], X[val], y[val], X[te], y[te])
     print(f"{len(tr)} training images, {len(val)} for validation, {len(te)} for testing")
-    epochs = 20 if args.quick else 150
+    epochs = 12 if args.quick else 150
 
     variants = {
         "plain": dict(),
         "weight decay 1e-3": dict(weight_decay=1e-3),
         "dropout 0.5": dict(dropout=0.5),
-        "early stopping": dict(patience=3 if args.quick else 10),
+        "early stopping": dict(patience=2 if args.quick else 10),
     }
     _common.heading(f"{epochs} epochs, SGD lr 0.1 momentum 0.9")
     print(f"{'variant':<18} {'epoch kept':>10} {'train acc':>10} {'test acc':>9} {'gap':>7}")

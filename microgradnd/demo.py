@@ -181,7 +181,8 @@ def plot_history(history, out):
     ax1.set(title="cross-entropy loss", xlabel="epoch")
     ax2.plot(epochs, history["train_acc"], "o-", label="train")
     ax2.plot(epochs, history["test_acc"], "s--", label="test")
-    ax2.set(title="accuracy", xlabel="epoch", ylim=(0, 1.02))
+    lowest = min(history["train_acc"] + history["test_acc"])
+    ax2.set(title="accuracy", xlabel="epoch", ylim=(max(0.0, lowest - 0.05), 1.005))
     for ax in (ax1, ax2):
         ax.legend()
         ax.grid(alpha=0.3)

@@ -246,7 +246,7 @@ def test_every_example_is_tested():
 
 def test_09_overfitting(run_example):
     text, out = run_example("09_overfitting")
-    assert "300 training images, 300 for validation, 400 for testing" in text
+    assert "300 training images, 300 for validation, 300 for testing" in text
     rows = {}
     for line in text.splitlines():
         for name in ("plain", "weight decay 1e-3", "dropout 0.5", "early stopping"):
@@ -254,11 +254,11 @@ def test_09_overfitting(run_example):
                 kept, train, test, gap = line[len(name):].split()
                 rows[name] = (int(kept), float(train), float(test), float(gap))
     assert len(rows) == 4
-    assert rows["plain"][1] == 1.0                           # 300 images learnt by heart
+    assert rows["plain"][1] >= 0.99                          # 300 images (almost) learnt by heart
     assert rows["plain"][2] < rows["plain"][1]                # ... but not the others: the gap
     for kept, train, test, gap in rows.values():
         assert gap == pytest.approx(train - test, abs=1e-3) and test > 0.7
-    assert rows["early stopping"][0] < 20                     # stopped before the last epoch
+    assert rows["early stopping"][0] < 12                     # stopped before the last epoch
     assert rows["dropout 0.5"][1] < 1.0                       # dropout keeps it from memorising
     assert pngs(out) == ["overfitting.png"]
 
