@@ -143,7 +143,7 @@ def test_hostile_expressions_are_rejected_with_a_caret(expression, message, colu
     ("a", "NAME=VALUE"), ("=1", "NAME=VALUE"), ("1a=2", "not a valid name"), ("__a=1", "starting with '_'"),
     ("a=__import__('os')", "not a number"), ("a=[1, [2]]", "rectangular"), ("a='x'", "not a number"),
     ("exp=1", "function name"), ("lambda=1", "not a valid name"), ("a=" + "[" * 300, "not a number"),
-    ("a=" + "1," * 20000, "too long"), ("a=[" * 40 + "]" * 40, "nested too deeply"),
+    ("a=" + "1," * 20000, "too long"), ("a=" + "[" * 40 + "]" * 40, "nested too deeply"),
 ])
 def test_bad_values_are_rejected(assignment, message, capsys):
     status, _, err = run(["graph", "a", "--set", assignment, "--format", "dot"], capsys)
