@@ -113,6 +113,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     stride = _one(kernel_size) if stride is None or stride == [] else _one(stride)
     out = _conv.max_pool2d(_as_2d("max_pool1d", input, 2), (1, _one(kernel_size)), (1, stride),
                            (0, _one(padding)), (1, _one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
     return out.squeeze(-2)
 
 

@@ -416,15 +416,29 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over each KH×KW window (``F.max_pool2d``); stride defaults to kernel_size."""
     x = _check_input(input, "max_pool2d")
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     kernel, stride, pads, dilation, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                                        "max_pool2d")
     out = MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
-    return out.squeeze(0) if unbatched else out
+    if not return_indices:
+        return out.squeeze(0) if unbatched else out
+    indices = constant(_argmax_flat_indices(x.data, out.data, kernel, stride, pads, dilation))
+    if unbatched:
+        return out.squeeze(0), indices.squeeze(0)
+    return out, indices
+
+
+def _argmax_flat_indices(x, best, kernel, stride, padding, dilation):
+    """PyTorch's ``return_indices``: for each output cell, the row-major index (y·W + x) of the
+    picked input pixel within its (n, c) plane, as int64 (N, C, OH, OW)."""
+    onehot = _argmax_onehot(x, best, kernel, stride, padding, dilation)  # (N, OH, OW, KH, KW, C)
+    n, oh, ow, kh, kw, c = onehot.shape
+    k = onehot.reshape(n, oh, ow, kh * kw, c).argmax(axis=3).transpose(0, 3, 1, 2)  # (N, C, OH, OW)
+    rows = np.arange(oh)[:, None] * stride[0] - padding[0][0] + (k // kw) * dilation[0]
+    cols = np.arange(ow)[None, :] * stride[1] - padding[1][0] + (k % kw) * dilation[1]
+    return (rows * x.shape[3] + cols).astype(np.int64)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,

@@ -203,3 +203,37 @@ def test_1d_layers_match_pytorch(expr, channels):
     g = np.random.default_rng(12).standard_normal(om.shape)
     om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2, dilation=2, ceil_mode=True),
+    dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1)),
+])
+def test_max_pool_return_indices_match_pytorch(kwargs):
+    x = np.random.default_rng(13).standard_normal((2, 3, 7, 6))
+    om, im = F.max_pool2d(mg.tensor(x), return_indices=True, **kwargs)
+    ot, it = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+    assert im.dtype == mg.int64 and np.array_equal(im.numpy(), it.numpy())
+    np.testing.assert_array_equal(om.numpy(), ot.numpy())
+
+
+def test_parameter_containers_match_pytorch():
+    def build(lib):
+        class M(lib.Module):
+            def __init__(self):
+                super().__init__()
+                self.plist = lib.ParameterList([lib.Parameter(lib_ones(lib, 3)), lib.Parameter(lib_ones(lib, 2, 2))])
+                self.pdict = lib.ParameterDict({"a": lib.Parameter(lib_ones(lib, 1))})
+                self.single = lib.ParameterList([lib.Parameter(lib_ones(lib, 1))])
+
+        return M()
+
+    def lib_ones(lib, *shape):
+        return (torch if lib is torch.nn else mg).ones(*shape)
+
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.plist.append(mg.zeros(4))
+    assert isinstance(ours.plist[2], nn.Parameter) and len(ours.plist) == 3
+    assert [n for n, _ in ours.named_parameters()][:3] == ["plist.0", "plist.1", "plist.2"]
