@@ -56,9 +56,12 @@ _SCRIPT = """
 """
 
 
-def backward_frames(output, gradient=None, names=None, infer_names=True, **draw_options):
-    """``[(caption, Digraph), ...]``: the forward drawing, then one drawing per backward step."""
+def backward_frames(output, gradient=None, names=None, infer_names=True, max_frames=80, **draw_options):
+    """``[(caption, Digraph), ...]``: the forward drawing, then one drawing per backward step (or, past
+    ``max_frames`` steps, per run of consecutive steps, so a large graph stays a page, not a book)."""
     check_output(output, gradient, "backward_animation")
+    if max_frames < 1:
+        raise ValueError(f"backward_animation: max_frames must be at least 1, got {max_frames}")
     names = resolve_names(names, infer_names)
     graph = Graph(output)
     drawer = Drawer(graph, names, **draw_options)
@@ -66,24 +69,31 @@ def backward_frames(output, gradient=None, names=None, infer_names=True, **draw_
                " one node at a time.", drawer.draw(None))]
     nodes, done = {}, set()
     steps = list(_steps(output, gradient, names, graph))
-    for step in steps:
-        done.add(id(step.node))
-        nodes[id(step.node)] = step._flow
-        grads = dict(step._grads)
-        caption = step.describe(drawer.max_values)
-        if step.index == len(steps) - 1:
+    per_frame = -(-len(steps) // max_frames)  # ceil
+    for start in range(0, len(steps), per_frame):
+        chunk = steps[start:start + per_frame]
+        for step in chunk:
+            done.add(id(step.node))
+            nodes[id(step.node)] = step._flow
+        last = chunk[-1]
+        caption = "\n".join(step.describe(drawer.max_values) for step in chunk[:6])
+        if len(chunk) > 6:
+            caption += f"\n... and {len(chunk) - 6} more steps (up to step {last.index + 1})"
+        if last.index == len(steps) - 1:
             caption += "\nBackward pass complete: every gradient has arrived."
-        frames.append((caption, drawer.draw(Flows(grads, dict(nodes)), highlight=step.node, done=set(done))))
+        frames.append((caption, drawer.draw(Flows(dict(last._grads), dict(nodes)), highlight=last.node,
+                                            done=set(done))))
     return frames
 
 
-def backward_animation(output, path="steps.html", gradient=None, title=None, **draw_options):
+def backward_animation(output, path="steps.html", gradient=None, title=None, max_frames=80, **draw_options):
     """Write a self-contained HTML page stepping through ``output``'s backward pass; return the path.
 
-    ``draw_options`` are those of ``draw_graph`` (``rankdir``, ``max_values``, ``show_local_grads``...).
+    ``draw_options`` are those of ``draw_graph`` (``rankdir``, ``max_values``, ``show_local_grads``...);
+    graphs with more than ``max_frames`` backward steps advance several steps per frame.
     Needs Graphviz's ``dot`` to render the frames (``DotNotFoundError`` says how to install it).
     """
-    frames = backward_frames(output, gradient, **draw_options)
+    frames = backward_frames(output, gradient, max_frames=max_frames, **draw_options)
     title = title or "Backward pass, step by step"
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',

@@ -296,7 +296,9 @@ class Drawer:
                 line += " " + _font(GRAD_COLOR, "‖grad‖ " + html.escape(labels.format_short(norm)))
             rows.append(line)
         rows.append(f'<FONT POINT-SIZE="9">{group.op_count} op{"s" if group.op_count != 1 else ""}</FONT>')
-        g.node(gid, label="<" + "<BR/>".join(rows) + ">", shape="box3d", style="filled", fillcolor="#e8f4e8")
+        inside = ", ".join(dict.fromkeys(op_name(n) for n in group.nodes))
+        g.node(gid, label="<" + "<BR/>".join(rows) + ">", shape="box3d", style="filled", fillcolor="#e8f4e8",
+               tooltip=f"{group.title}: {inside} (draw without collapse_modules to expand)")
         # what flowed from the call back into each outside input: the sum over the call's edges from it
         into = {}
         if flows is not None:

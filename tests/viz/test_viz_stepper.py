@@ -102,3 +102,19 @@ def test_backward_animation_is_one_self_contained_page(tmp_path):
     assert "#ff7f0e" in svgs[1] and "#ff7f0e" in svgs[2] and "#ff7f0e" not in svgs[0]
     assert "grad 200" in svgs[1] and "grad 2.2" not in svgs[1] and "grad 2.2" in svgs[2]
     assert "Backward pass complete" in page
+
+
+def test_long_backward_passes_advance_several_steps_per_frame():
+    from microgradnd.viz.animation import backward_frames
+
+    x = mg.tensor(0.3, requires_grad=True, name="x")
+    y = x
+    for _ in range(10):
+        y = y.sin() * 2.0
+    frames = backward_frames(y, max_frames=4)
+    assert len(frames) == 1 + 4  # 20 steps, 5 per frame
+    assert frames[1][0].startswith("step 1: ×") and "step 5:" in frames[1][0] and "step 6:" not in frames[1][0]
+    assert "Backward pass complete" in frames[-1][0]
+    assert "grad " in frames[-1][1].source and "<B>x</B>" in frames[-1][1].source
+    with pytest.raises(ValueError, match="max_frames"):
+        backward_frames(y, max_frames=0)
