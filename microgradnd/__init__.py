@@ -25,8 +25,8 @@ from .ops import (T, abs, add, all, allclose, amax, amin, any, argmax, argmin, b
                   broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat, concatenate, cos, cumsum,
                   div, dot, elu, eq, equal, exp, expand, flatten, flip, floor, ge, gelu, gt, isclose,
                   isfinite, isinf, isnan, le, leaky_relu, log, log_softmax, logical_and, logical_not,
-                  logical_or, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, mv, narrow,
-                  ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape, round,
+                  logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv,
+                  narrow, ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape, round,
                   rsqrt, selu, sigmoid, sign, silu, sin, softmax, softplus, split, sqrt, square, squeeze,
                   stack, std, sub, sum, t, tanh, transpose, trunc, unbind, unflatten, unsqueeze, var, view,
                   where)

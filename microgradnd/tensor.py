@@ -414,7 +414,76 @@ class Tensor:
         return self._inplace_or_rebind(other, "div_")
 
     def clamp_(self, min=None, max=None):
-        return self._write(np.clip(self.data, min, max), "clamp_")
+        return self._apply_inplace(lambda t: _ops.clamp(t, min, max), "clamp_")
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self._apply_inplace(lambda t: _ops.clamp(t, min=min), "clamp_min_")
+
+    def clamp_max_(self, max):
+        return self._apply_inplace(lambda t: _ops.clamp(t, max=max), "clamp_max_")
+
+    def exp_(self):
+        return self._apply_inplace(_ops.exp, "exp_")
+
+    def log_(self):
+        return self._apply_inplace(_ops.log, "log_")
+
+    def sqrt_(self):
+        return self._apply_inplace(_ops.sqrt, "sqrt_")
+
+    def abs_(self):
+        return self._apply_inplace(_ops.abs, "abs_")
+
+    def neg_(self):
+        return self._apply_inplace(_ops.neg, "neg_")
+
+    def pow_(self, exponent):
+        return self._apply_inplace(lambda t: _ops.pow(t, exponent), "pow_")
+
+    def relu_(self):
+        return self._apply_inplace(_ops.relu, "relu_")
+
+    def sigmoid_(self):
+        return self._apply_inplace(_ops.sigmoid, "sigmoid_")
+
+    def tanh_(self):
+        return self._apply_inplace(_ops.tanh, "tanh_")
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        """self += value · tensor1 · tensor2 (``Tensor.addcmul_``, as optimizers use it)."""
+        return self._apply_inplace(lambda t: t + tensor1 * tensor2 * value, "addcmul_")
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        """self += value · tensor1 / tensor2 (``Tensor.addcdiv_``)."""
+        return self._apply_inplace(lambda t: t + tensor1 / tensor2 * value, "addcdiv_")
+
+    def lerp_(self, end, weight):
+        """self += weight · (end - self) (``Tensor.lerp_``)."""
+        return self._apply_inplace(lambda t: t + (end - t) * weight, "lerp_")
+
+    def masked_fill_(self, mask, value):
+        """Write ``value`` where ``mask`` is True (``Tensor.masked_fill_``)."""
+        return self._apply_inplace(lambda t: _ops.masked_fill(t, mask, value), "masked_fill_")
+
+    def _apply_inplace(self, fn, name):
+        """Replace this tensor's value by ``fn(self)``: in the buffer when no graph is recorded (under
+        ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""
+        self._check_inplace(name)
+        old = Tensor._make(self.data, self.grad_fn)
+        old._vc = self._vc
+        result = fn(old)
+        if _dt._category(result.dtype) > _dt._category(self.data.dtype):
+            raise RuntimeError(
+                f"result type {_TYPE_WORDS.get(result.dtype.kind, result.dtype)} can't be cast to the "
+                f"desired output type {_TYPE_WORDS.get(self.data.dtype.kind, self.data.dtype)} ({name})")
+        if not result.requires_grad:
+            return self._write(result.data, name)
+        if result.dtype != self.dtype:
+            result = result.to(self.dtype)
+        self.data, self.grad_fn, self._rg, self._vc = result.data, result.grad_fn, True, result._vc
+        return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from . import random as _random

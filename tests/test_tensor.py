@@ -282,3 +282,37 @@ def test_in_place_write_through_a_view_of_a_saved_tensor_raises():
         part.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         h.sum().backward()
+
+
+def test_more_in_place_methods_match_pytorch():
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.add_(1)
+    h.mul_(3)
+    h.relu_()  # recorded on a non-leaf, like PyTorch
+    h.sum().backward()
+    assert h.tolist() == [9.0, 0.0, 21.0] and x.grad.tolist() == [6.0, 0.0, 6.0]
+    b = mg.zeros(3)
+    b.addcmul_(mg.ones(3), mg.full((3,), 2.0), value=0.5)
+    assert b.tolist() == [1.0, 1.0, 1.0]
+    b.addcdiv_(mg.ones(3), mg.full((3,), 4.0), value=-2.0)
+    b.lerp_(mg.zeros(3), 0.5)
+    assert b.tolist() == [0.25, 0.25, 0.25]
+    b.masked_fill_(mg.tensor([True, False, True]), -1.0)
+    assert b.tolist() == [-1.0, 0.25, -1.0]
+    with mg.no_grad():
+        x.abs_().sqrt_()
+    np.testing.assert_allclose(x.data, np.sqrt([1.0, 2.0, 3.0]), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        mg.tensor([1, 2]).sqrt_()
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        mg.ones(2, requires_grad=True).exp_()
+
+
+def test_masked_fill_is_differentiable():
+    m = mg.ones(2, 2, requires_grad=True)
+    y = m.masked_fill(mg.tensor([[True, False], [False, True]]), 0.0)
+    (y * 3).sum().backward()
+    assert y.tolist() == [[0.0, 1.0], [1.0, 0.0]] and m.grad.tolist() == [[0.0, 3.0], [3.0, 0.0]]
+    with pytest.raises(RuntimeError, match="boolean"):
+        m.masked_fill(mg.ones(2, 2), 0.0)

@@ -18,8 +18,8 @@ from . import activation, elementwise, linalg, reduce, shape
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                          sigmoid, silu, softplus, step, tanh)
 from .elementwise import (abs, add, cast, ceil, clamp, clip, clone, cos, div, exp, floor, log, maximum,
-                          minimum, mul, neg, pow, reciprocal, round, rsqrt, sign, sin, sqrt, square, sub,
-                          trunc, where)
+                          masked_fill, minimum, mul, neg, pow, reciprocal, round, rsqrt, sign, sin, sqrt, square,
+                          sub, trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
                      min, norm, prod, softmax, std, sum, values_indices, var)
@@ -145,7 +145,8 @@ def install_tensor_methods(cls):
         "cos": cos, "square": square, "reciprocal": reciprocal, "sign": sign, "floor": floor,
         "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc,
         "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "clip": clip,
-        "maximum": maximum, "minimum": minimum, "where": lambda self, cond, other: where(cond, self, other),
+        "maximum": maximum, "minimum": minimum, "masked_fill": masked_fill,
+        "clamp_min": lambda self, min: clamp(self, min=min), "clamp_max": lambda self, max: clamp(self, max=max), "where": lambda self, cond, other: where(cond, self, other),
         "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,
         "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
         "softmax": softmax, "log_softmax": log_softmax, "norm": norm, "all": all, "any": any,

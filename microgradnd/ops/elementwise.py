@@ -583,6 +583,20 @@ def where(condition, a, b):
     return out
 
 
+def masked_fill(x, mask, value):
+    """``value`` where ``mask`` is True, else x (``Tensor.masked_fill``); differentiable in x (and in a
+    tensor ``value``)."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}")
+    x = _float_or_any(x, "masked_fill")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s)")
+    out = where(Tensor._make(m, None), value, x)
+    return out if out.dtype == x.dtype else out.to(x.dtype)
+
+
 def cast(x, dtype):
     """x converted to ``dtype`` (``Tensor.to(dtype)``); differentiable between float dtypes (a cast to
     an integer or bool dtype leaves the graph, as in PyTorch)."""
@@ -672,3 +686,5 @@ add_spec(OpSpec(name="square", arity=1, covers=(Mul,)))
 add_spec(OpSpec(name="rsqrt", arity=1, domain=(0.2, 3.0), covers=(Div, Sqrt)))
 add_spec(OpSpec(name="reciprocal", arity=1, avoid=((0, 0.0, 0.3),), covers=(Div,)))
 add_spec(OpSpec(name="add_alpha", arity=2, covers=(Add, Mul), call=lambda a, b: add(a, b, alpha=-1.5)))
+add_spec(OpSpec(name="masked_fill", arity=1, covers=(Where,), call=lambda x, mask: masked_fill(x, Tensor._make(mask, None), -0.5),
+                kwargs=lambda rng, shapes: {"mask": rng.random(shapes[0]) < 0.5}))
