@@ -413,6 +413,9 @@ def build_parser():
         epilog='example: microgradnd graph "(apple * n) * tax" --set apple=100 --set n=2 --set tax=1.1 '
                "-o apple.svg",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"microgradnd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{graph,explain,demo}")
     allowed = "functions: " + ", ".join(FUNCTIONS)
 

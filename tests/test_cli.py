@@ -160,6 +160,9 @@ def test_the_checker_never_calls_eval_or_exec():
 def test_usage_errors_and_demo_dispatch(capsys, monkeypatch):
     assert cli.main([]) == 2
     with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0 and microgradnd.__version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
         cli.main(["graph"])
     assert info.value.code == 2
     seen = []
