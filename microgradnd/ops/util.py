@@ -48,8 +48,9 @@ def norm_dim(dim, ndim, op):
 
 
 def norm_dims(dim, ndim, op):
-    """``None`` -> all dims; an int or a sequence -> sorted tuple of normalised dims."""
-    if dim is None:
+    """``None`` or an empty sequence -> all dims (as PyTorch's reductions read ``dim=()``); an int or
+    a sequence -> sorted tuple of normalised dims."""
+    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
         dims = tuple(sorted(norm_dim(d, ndim, op) for d in dim))
