@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from .tensor import Device, Tensor  # noqa: I001 - first: the ops modules import it
 from . import autograd, cuda, dtypes, ops
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, arange, as_tensor, bernoulli,
                        empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
                        multinomial, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,

@@ -281,6 +281,29 @@ class Tensor:
             return self
         return _ops.cast(self, dtype)
 
+    # -- new_* constructors: same dtype (unless given) and device as this tensor --------------------
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.ones, size, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.zeros, size, dtype, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return self._new(lambda shape, dtype: np.full(shape, fill_value, dtype=dtype), (size,), dtype, requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        t = Tensor._make(_to_array(data, _dt.to_dtype(dtype) or self.data.dtype), None)
+        return t.requires_grad_() if requires_grad else t
+
+    def _new(self, fill, size, dtype, requires_grad):
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        t = Tensor._make(fill(tuple(int(n) for n in size), dtype=_dt.to_dtype(dtype) or self.data.dtype), None)
+        return t.requires_grad_() if requires_grad else t
+
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self.dtype, str(self.dtype))

@@ -316,3 +316,11 @@ def test_masked_fill_is_differentiable():
     assert y.tolist() == [[0.0, 1.0], [1.0, 0.0]] and m.grad.tolist() == [[0.0, 3.0], [3.0, 0.0]]
     with pytest.raises(RuntimeError, match="boolean"):
         m.masked_fill(mg.ones(2, 2), 0.0)
+
+
+def test_new_constructors_keep_dtype():
+    x = mg.ones(2, dtype=mg.float64)
+    assert x.new_zeros(3).dtype == mg.float64 and x.new_zeros(3).tolist() == [0.0] * 3
+    assert x.new_ones((2, 2)).shape == (2, 2) and x.new_empty(1, 2).shape == (1, 2)
+    assert x.new_full((2,), 7.0).tolist() == [7.0, 7.0] and x.new_tensor([1, 2]).dtype == mg.float64
+    assert x.new_zeros(2, dtype=mg.int64).dtype == mg.int64 and x.new_ones(2, requires_grad=True).requires_grad

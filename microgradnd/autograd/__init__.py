@@ -2,12 +2,14 @@
 gradient checking, ``functional`` (jacobian/hessian/vjp), anomaly detection and the backward stepper."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import functional
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward, topological_order, unbroadcast_to
 from .function import Function, Node, Op
 from .gradcheck import gradcheck, gradgradcheck, numerical_grad
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 
 def _as_list(x):
@@ -53,6 +55,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+def Variable(data, requires_grad=False):  # noqa: N802 - PyTorch's legacy name
+    """The old ``torch.autograd.Variable(t, requires_grad=...)``: today just a tensor."""
+    from ..tensor import Tensor
+
+    t = data if isinstance(data, Tensor) else Tensor._make(np.asarray(data), None)
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
 def backward_steps(output, gradient=None):
     """Yield each step of the backward pass of ``output`` (see ``microgradnd.viz.stepper``)."""
     from ..viz.stepper import backward_steps as _steps
@@ -61,7 +73,7 @@ def backward_steps(output, gradient=None):
 
 
 __all__ = [
-    "Function", "Node", "Op", "backward", "backward_steps", "detect_anomaly", "enable_grad",
-    "functional", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad", "numerical_grad",
+    "Function", "Node", "Op", "Variable", "backward", "backward_steps", "detect_anomaly", "enable_grad",
+    "functional", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_grad_enabled", "no_grad", "numerical_grad",
     "set_detect_anomaly", "set_grad_enabled", "topological_order", "unbroadcast_to",
 ]

@@ -83,3 +83,13 @@ class set_grad_enabled(_GradModeContext):
 
     def _fresh(self):
         return set_grad_enabled(self._target)
+
+
+class inference_mode(_GradModeContext):
+    """``inference_mode(mode=True)``: like ``no_grad`` when mode is True (``torch.inference_mode``)."""
+
+    def __init__(self, mode: bool = True):
+        self._target = not mode
+
+    def _fresh(self):
+        return inference_mode(not self._target)

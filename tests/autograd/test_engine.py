@@ -455,3 +455,19 @@ def test_numpy_refuses_tensor_requiring_grad():
     with pytest.raises(RuntimeError, match="detach"):
         mg.ones(2, requires_grad=True).numpy()
     assert mg.ones(2, requires_grad=True).detach().numpy().tolist() == [1.0, 1.0]
+
+
+def test_inference_mode_and_legacy_variable():
+    x = mg.ones(2, requires_grad=True)
+    with mg.inference_mode():
+        assert not mg.is_grad_enabled() and not (x * 2).requires_grad
+    with mg.inference_mode(False):
+        assert mg.is_grad_enabled()
+
+    @mg.inference_mode()
+    def predict():
+        return x * 2
+
+    assert not predict().requires_grad and mg.is_grad_enabled()
+    v = mg.autograd.Variable(mg.ones(2), requires_grad=True)
+    assert v.requires_grad and v.is_leaf
