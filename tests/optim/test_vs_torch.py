@@ -208,3 +208,12 @@ def test_more_schedules_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(mg) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam"])
+def test_defaults_and_repr_match_torch(name):
+    ours = getattr(mg.optim, name)([mg.zeros(1, requires_grad=True)])
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
+    assert ours.defaults == theirs.defaults
+    assert repr(ours) == repr(theirs)
