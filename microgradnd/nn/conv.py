@@ -5,7 +5,7 @@ import math
 
 from .. import dtypes as _dt
 from ..creation import empty
-from ..ops.conv import _pair
+from ..ops.conv import _conv_padding, _pair
 from . import functional as F
 from . import init
 from .module import Module
@@ -33,13 +33,11 @@ class Conv2d(Module):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in _pair(stride, "stride", "Conv2d")):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode != "zeros":
-            if padding_mode not in ("reflect", "replicate", "circular"):
-                raise ValueError(
-                    f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got "
-                    f"padding_mode='{padding_mode}'"
-                )
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported; use 'zeros'")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(
+                f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got "
+                f"padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = _pair(stride, "stride", "Conv2d")
@@ -66,6 +64,11 @@ class Conv2d(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            # pad explicitly with the mode, then convolve without padding (what PyTorch does)
+            (pt, pb), (pl, pr) = _conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+            input = F.pad(input, (pl, pr, pt, pb), mode=self.padding_mode)
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):

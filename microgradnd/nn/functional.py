@@ -397,8 +397,46 @@ def one_hot(tensor, num_classes=-1):
 
 
 def pad(input, pad, mode="constant", value=None):
-    """Pad with PyTorch's (left, right, top, bottom, …) order, last dim first (``F.pad``)."""
-    return _ops.pad(input, pad, mode=mode, value=0.0 if value is None else value)
+    """Pad with PyTorch's (left, right, top, bottom, …) order, last dim first (``F.pad``).
+
+    ``mode='constant'`` is the ``pad`` primitive; 'reflect', 'replicate' and 'circular' gather
+    along each padded dim with a constant index (reflected / clamped / wrapped positions), so their
+    gradient is the indexing op's scatter-add.
+    """
+    if mode == "constant":
+        return _ops.pad(input, pad, mode=mode, value=0.0 if value is None else value)
+    numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
+    if numpy_mode is None:
+        raise NotImplementedError(
+            f"pad: mode {mode!r} is not supported; use 'constant', 'reflect', 'replicate' or 'circular'"
+        )
+    n_dims = len(pad) // 2
+    if len(pad) % 2 or n_dims not in (1, 2, 3) or input.ndim not in (n_dims + 1, n_dims + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            f"Supported combinations for non-constant padding:\n"
+            f"  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            f"  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            f"  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    out = input
+    for i in range(n_dims):
+        dim = input.ndim - 1 - i
+        lo, hi = int(pad[2 * i]), int(pad[2 * i + 1])
+        size = input.shape[dim]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({lo}, {hi}) at dimension {dim} of input {list(input.shape)}"
+            )
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if lo == 0 and hi == 0:
+            continue
+        index = np.pad(np.arange(size), (max(lo, 0), max(hi, 0)), mode=numpy_mode)
+        index = index[max(-lo, 0):len(index) - max(-hi, 0)]  # negative padding crops
+        out = out[(slice(None),) * dim + (constant(index),)]
+    return out
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

@@ -59,8 +59,8 @@ def test_conv2d_errors():
         conv(mg.randn(1, 3, 2, 5))
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 2, 3, groups=2)
-    with pytest.raises(NotImplementedError, match="padding_mode"):
-        nn.Conv2d(3, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 2, 3, padding_mode="mirror")
 
 
 def test_pooling_values_and_sizes():
@@ -336,3 +336,17 @@ def test_layer_norm_and_embedding():
     assert out.shape == (2, 2, 2)
     out.sum().backward()
     assert emb.weight.grad.tolist() == [[0, 0], [0, 0], [0, 0], [2, 2], [1, 1]]
+
+
+def test_pad_modes_by_hand():
+    x = mg.arange(6.0).reshape(1, 2, 3)
+    assert F.pad(x, (2, 1), mode="reflect").tolist()[0][0] == [2, 1, 0, 1, 2, 1]
+    assert F.pad(x, (2, 1), mode="replicate").tolist()[0][0] == [0, 0, 0, 1, 2, 2]
+    assert F.pad(x, (2, 1), mode="circular").tolist()[0][0] == [1, 2, 0, 1, 2, 0]
+    with pytest.raises(RuntimeError, match="Padding size should be less than the corresponding input dimension"):
+        F.pad(x, (3, 3), mode="reflect")
+    with pytest.raises(NotImplementedError, match="Padding size 2 is not supported for 1D input tensor"):
+        F.pad(mg.ones(3), (1, 1), mode="reflect")
+    x = mg.ones(1, 1, 3, requires_grad=True)
+    F.pad(x, (2, 0), mode="replicate").sum().backward()
+    assert x.grad.tolist() == [[[3.0, 1.0, 1.0]]]  # the edge value was used three times

@@ -237,3 +237,26 @@ def test_parameter_containers_match_pytorch():
     ours.plist.append(mg.zeros(4))
     assert isinstance(ours.plist[2], nn.Parameter) and len(ours.plist) == 3
     assert [n for n, _ in ours.named_parameters()][:3] == ["plist.0", "plist.1", "plist.2"]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, pad", [((2, 5, 4), (2, 1)), ((2, 3, 5, 4), (1, 2, 3, 0)), ((3, 5, 4), (0, 1, 1, 0))])
+def test_pad_modes_match_pytorch(mode, shape, pad):
+    x = np.random.default_rng(14).standard_normal(shape)
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = F.pad(xm, pad, mode=mode), torch.nn.functional.pad(xt, pad, mode=mode)
+    np.testing.assert_array_equal(om.detach().numpy(), ot.detach().numpy())
+    g = np.random.default_rng(15).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv2d_padding_modes_match_pytorch(mode):
+    theirs = torch.nn.Conv2d(3, 2, 3, padding=1, padding_mode=mode).double()
+    ours = nn.Conv2d(3, 2, 3, padding=1, padding_mode=mode).double()
+    assert repr(ours) == repr(theirs)
+    _copy_weights(ours, theirs)
+    x = np.random.default_rng(16).standard_normal((2, 3, 5, 4))
+    np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
