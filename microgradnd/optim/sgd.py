@@ -1,6 +1,8 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (``torch.optim.SGD``)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .optimizer import Optimizer, _bump, _check, _scalar, required
 from ..tensor import Tensor
 
@@ -57,7 +59,7 @@ class SGD(Optimizer):
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = Tensor._make(g.copy(), None)
+                    buf = Tensor._make(np.array(g, copy=True), None)  # np.array: a 0-d grad stays an array
                     state["momentum_buffer"] = buf
                 else:
                     b = buf.data

@@ -217,3 +217,47 @@ def test_defaults_and_repr_match_torch(name):
     theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
     assert ours.defaults == theirs.defaults
     assert repr(ours) == repr(theirs)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HYPER = {
+    "SGD": dict(lr=st.floats(0.0, 0.5), momentum=st.sampled_from([0, 0.5, 0.9]),
+                dampening=st.sampled_from([0, 0.1]), weight_decay=st.sampled_from([0, 0.01]),
+                maximize=st.booleans()),
+    "Adam": dict(lr=st.floats(1e-4, 0.1), betas=st.tuples(st.floats(0.0, 0.99), st.floats(0.5, 0.9999)),
+                 eps=st.sampled_from([1e-8, 1e-3]), weight_decay=st.sampled_from([0, 0.1]), amsgrad=st.booleans(),
+                 maximize=st.booleans()),
+    "AdamW": dict(lr=st.floats(1e-4, 0.1), weight_decay=st.floats(0.0, 0.5), amsgrad=st.booleans()),
+    "RMSprop": dict(lr=st.floats(1e-4, 0.1), alpha=st.floats(0.5, 0.999), momentum=st.sampled_from([0, 0.5]),
+                    centered=st.booleans(), weight_decay=st.sampled_from([0, 0.01])),
+    "Adagrad": dict(lr=st.floats(1e-3, 0.5), lr_decay=st.sampled_from([0, 0.1]),
+                    initial_accumulator_value=st.sampled_from([0, 0.5]), weight_decay=st.sampled_from([0, 0.01])),
+}
+
+
+@st.composite
+def _optimizer_case(draw):
+    name = draw(st.sampled_from(sorted(_HYPER)))
+    kwargs = {k: draw(s) for k, s in _HYPER[name].items()}
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
+    seed = draw(st.integers(0, 2 ** 16))
+    return name, kwargs, shape, seed
+
+
+@settings(max_examples=40, deadline=None)
+@given(_optimizer_case())
+def test_random_hyperparameters_and_shapes_match_torch(case):
+    name, kwargs, shape, seed = case
+    rng = np.random.default_rng(seed)
+    p0, grads = rng.normal(size=shape), [rng.normal(size=shape) for _ in range(5)]
+    out = []
+    for lib in (mg, torch):
+        p = lib.tensor(p0, dtype=lib.float64, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kwargs)
+        for g in grads:
+            p.grad = lib.tensor(g, dtype=lib.float64)
+            opt.step()
+        out.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-12)
