@@ -48,7 +48,7 @@ def draw_example(spec, data):
 
 
 @pytest.mark.parametrize("name", SPECS)
-@settings(max_examples=6, deadline=None, derandomize=True,
+@settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_op_gradients(name, data):
