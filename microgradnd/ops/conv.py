@@ -29,6 +29,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
 from . import linear as _linear
+from .elementwise import Mul
 from .registry import OpSpec, add_spec, register
 from .util import Tensor, constant
 
@@ -183,7 +184,8 @@ class MaxPool2d(Op):
         k = ctx.kwargs
         n, c, oh, ow = grad.shape
         onehot = _argmax_onehot(x.data, ctx.output.data, k["kernel"], k["stride"], k["padding"], k["dilation"])
-        cols = grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c) * constant(onehot.astype(grad.dtype))
+        # float × bool multiplies without materialising a float mask
+        cols = Mul.apply(grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), constant(onehot))
         return fold2d(cols, x.shape[2:], k["kernel"], k["stride"], k["padding"], k["dilation"])
 
 
@@ -218,8 +220,10 @@ def _argmax_onehot(x, best, kernel, stride, padding, dilation):
     hit = np.empty(best.shape, dtype=bool)
     for k in range(kh * kw):
         np.equal(win[..., k // kw, k % kw], best, out=hit)
-        hit &= ~taken
-        taken |= hit
+        if k:
+            hit &= ~taken  # the first maximum wins ties
+        if k < kh * kw - 1:
+            taken |= hit
         view[..., k // kw, k % kw] = hit
     return onehot
 
