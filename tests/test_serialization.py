@@ -187,3 +187,36 @@ def test_saving_a_module_suggests_its_state_dict(tmp_path):
     nn = pytest.importorskip("microgradnd.nn")
     with pytest.raises(TypeError, match=r"state_dict\(\)"):
         mg.save(nn.Linear(2, 2), tmp_path / "model.npz")
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+_scalars = st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=False) | st.text(max_size=8)
+_keys = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5) | st.floats(allow_nan=False, width=32)
+_arrays = hnp.arrays(st.sampled_from([np.float32, np.float64, np.int64, np.int32, np.bool_, np.uint8]),
+                     hnp.array_shapes(min_dims=0, max_dims=3, max_side=3))
+_leaves = _scalars | _arrays | _arrays.map(mg.from_numpy)
+_trees = st.recursive(_leaves, lambda kids: st.lists(kids, max_size=3) | st.tuples(kids, kids)
+                      | st.dictionaries(_keys, kids, max_size=3), max_leaves=10)
+
+
+def _same(a, b):
+    if isinstance(a, mg.Tensor):
+        return isinstance(b, mg.Tensor) and _same(a.numpy(), b.numpy())
+    if isinstance(a, np.ndarray):  # bit for bit (nan and -0.0 included)
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_trees)
+def test_random_structures_round_trip(tmp_path, obj):
+    path = tmp_path / "h.npz"
+    mg.save(obj, path)
+    assert _same(obj, mg.load(path))
