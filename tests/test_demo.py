@@ -82,3 +82,17 @@ def test_flags():
     assert demo.parse_args(["--epochs", "7", "--seed", "3", "--out", "x"]).epochs == 7
     with pytest.raises(SystemExit):
         demo.parse_args(["--epochs", "0"])
+
+
+def test_without_tqdm_the_text_bar_is_used(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    bar = demo.progress_bar(10, "epoch 1/3")
+    assert isinstance(bar, demo.TextBar) and (bar.total, bar.desc) == (10, "epoch 1/3")
+
+
+def test_without_matplotlib_the_curves_are_skipped(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    history = {"train_loss": [1.0], "train_acc": [0.5], "test_loss": [1.1], "test_acc": [0.4]}
+    assert demo.plot_history(history, str(tmp_path)) is None
+    assert not (tmp_path / "training.png").exists()
