@@ -229,7 +229,8 @@ def reshape(x, *shape):
 
 def _view_of(out, x):
     """Share the version counter when ``out`` is a view of ``x``'s memory (as PyTorch's views do)."""
-    if out.data.base is not None and np.may_share_memory(out.data, x.data):
+    base = out.data.base
+    if base is not None and (base is x.data or base is x.data.base):  # NumPy collapses view chains
         out._vc = x._vc
     return out
 
