@@ -209,3 +209,24 @@ def test_weighted_random_sampler():
     assert [b[1].tolist() for b in loader] == [[0] * 5, [0] * 5]
     with pytest.raises(RuntimeError, match="without replacement"):
         WeightedRandomSampler([1, 0], 2, replacement=False)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 12), st.booleans(), st.booleans(), st.integers(0, 100))
+def test_batches_partition_the_dataset(n, batch_size, shuffle, drop_last, seed):
+    X = mg.tensor(np.arange(n * 2, dtype=np.float64).reshape(n, 2))
+    y = mg.arange(n)
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                        generator=mg.Generator().manual_seed(seed))
+    batches = list(loader)
+    assert len(batches) == len(loader) == (n // batch_size if drop_last else -(-n // batch_size))
+    seen = [v for _, yb in batches for v in yb.tolist()]
+    assert len(seen) == len(set(seen)) == (n - n % batch_size if drop_last else n)
+    assert seen == sorted(seen) or shuffle
+    for xb, yb in batches:
+        assert 0 < len(yb) <= batch_size and xb.dtype == mg.float64
+        np.testing.assert_array_equal(xb.numpy(), X.numpy()[yb.numpy()])
