@@ -199,12 +199,9 @@ class Optimizer:
 
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
-                arr = value.data
-                if key != "step" and param.data.dtype.kind == "f":
-                    arr = arr.astype(param.data.dtype)
-                else:
-                    arr = arr.copy()
-                return Tensor._make(np.array(arr, copy=True), None)
+                # a copy, in the parameter's float dtype (``step`` keeps its own, as in PyTorch)
+                cast_to = param.data.dtype if key != "step" and param.data.dtype.kind == "f" else value.data.dtype
+                return Tensor._make(np.array(value.data, dtype=cast_to, copy=True), None)
             if isinstance(value, np.ndarray):
                 return cast(param, Tensor._make(value, None), key)
             if isinstance(value, dict):
@@ -251,10 +248,11 @@ class Optimizer:
 
 # -- helpers shared by the optimizers ---------------------------------------------------------------
 def _typename(obj):
+    """``torch.typename``: the qualified type name used in error messages."""
     if isinstance(obj, Tensor):
         return "microgradnd.Tensor"
-    return type(obj).__module__ + "." + type(obj).__name__ if type(obj).__module__ != "builtins" \
-        else type(obj).__name__
+    module = type(obj).__module__
+    return type(obj).__name__ if module == "builtins" else f"{module}.{type(obj).__name__}"
 
 
 def _scalar(x):
