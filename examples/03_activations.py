@@ -79,6 +79,7 @@ def main(argv=None):
             ax.set_title(name)
         axes.ravel()[0].legend(loc="upper left", fontsize=8)
         axes.ravel()[-1].axis("off")
+        fig.tight_layout()
         _common.save_figure(fig, args.out, "activations.png")
 
 
