@@ -61,3 +61,14 @@ def test_python_blocks_run(page, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_every_page_is_in_the_site_navigation():
+    """mkdocs.yml's nav names existing pages, and every page under docs/ is reachable from it."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = config[config.index("\nnav:"):]
+    listed = set(re.findall(r":\s*([\w/.-]+\.md)\s*$", nav, flags=re.M))
+    pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
+    assert listed - pages == set()
+    assert pages - listed == set()
+    assert {"index.md", "tutorial.md", "drawings.md", "performance.md", "ko/tutorial.md"} <= listed
