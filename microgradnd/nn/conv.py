@@ -135,3 +135,55 @@ class Conv1d(Module):
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class ConvTranspose2d(Module):
+    """Transposed convolution (``torch.nn.ConvTranspose2d``), weight (in_channels, out_channels/groups, kH, kW);
+    the gradient of a convolution with respect to its input, used to upsample (decoders, GANs)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", "ConvTranspose2d")
+        self.stride = _pair(stride, "stride", "ConvTranspose2d")
+        self.padding = _pair(padding, "padding", "ConvTranspose2d")
+        self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d")
+        self.dilation = _pair(dilation, "dilation", "ConvTranspose2d")
+        self.transposed, self.groups, self.padding_mode = True, groups, padding_mode
+        dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+        self.weight = Parameter(empty((in_channels, out_channels // groups) + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty((out_channels,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        Conv2d.reset_parameters(self)  # fan_in from weight.shape[1]·kH·kW, as PyTorch computes it
+
+    def forward(self, input, output_size=None):
+        if output_size is not None:
+            raise NotImplementedError("ConvTranspose2d: output_size is not supported; set output_padding")
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

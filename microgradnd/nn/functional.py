@@ -26,9 +26,9 @@ from .module import size_str
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "cosine_similarity", "cross_entropy", "dropout",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout",
     "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardsigmoid", "hardswish",
-    "hardtanh", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
     "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu",
     "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
     "softsign", "tanh", "tanhshrink", "threshold", "unfold",
@@ -79,10 +79,42 @@ def _torch_type(dtype):
 # convolution and pooling (im2col primitives in microgradnd.ops.conv)
 
 conv2d = _conv.conv2d
+conv_transpose2d = _conv.conv_transpose2d
 max_pool2d = _conv.max_pool2d
 avg_pool2d = _conv.avg_pool2d
 adaptive_avg_pool2d = _conv.adaptive_avg_pool2d
 adaptive_max_pool2d = _conv.adaptive_max_pool2d
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims (``F.interpolate``); ``mode='nearest'`` only: output pixel i reads input
+    pixel ⌊i·scale⌋ with scale = in/out (or 1/scale_factor), a constant-index gather."""
+    if mode != "nearest":
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; only 'nearest'")
+    spatial = input.ndim - 2
+    if spatial < 1:
+        raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D (N, C, ...) input, got shape {tuple(input.shape)}")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * spatial
+        scales = [np.float32(i) / np.float32(o) for i, o in zip(in_sizes, sizes)]
+    else:
+        factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * spatial
+        sizes = tuple(int(math.floor(i * f)) for i, f in zip(in_sizes, factors))
+        scales = ([np.float32(i) / np.float32(o) for i, o in zip(in_sizes, sizes)] if recompute_scale_factor
+                  else [np.float32(1.0 / f) for f in factors])
+    out = input
+    for d, (n_in, n_out, scale) in enumerate(zip(in_sizes, sizes, scales)):
+        if n_in == n_out and scale == 1.0:
+            continue
+        # PyTorch computes src = floor(dst · scale) in float32; the same arithmetic gives the same pixels
+        index = np.floor(np.arange(n_out, dtype=np.float32) * np.float32(scale)).astype(np.int64)
+        index = np.minimum(index, n_in - 1)
+        out = out[(slice(None),) * (2 + d) + (constant(index),)]
+    return out
 
 
 def _as_2d(fn_name, input, lead):

@@ -363,6 +363,56 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return out.squeeze(0) if unbatched else out
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (``F.conv_transpose2d``), the adjoint of conv2d: weight
+    (in_channels, out_channels/groups, kH, kW); output size (H-1)·s - 2p + d(k-1) + output_padding + 1.
+
+    Each input pixel's channel vector times the weight gives a kH×kW×C_out window (one GEMM), and
+    ``fold2d`` (col2im) adds the overlapping windows into place, cropping the padding.
+    """
+    x = _check_input(input, "conv_transpose2d")
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise RuntimeError(f"conv_transpose2d: weight must be 4-D, got shape {tuple(getattr(weight, 'shape', ()))}")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    n, c, h, w = x.shape
+    cin, og, kh, kw = weight.shape
+    groups = int(groups)
+    if c != cin or cin % groups:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(input.shape)} to have "
+            f"{cin} channels, but got {c} channels instead"
+        )
+    stride, dilation = _pair(stride, "stride", "conv_transpose2d"), _pair(dilation, "dilation", "conv_transpose2d")
+    pad, out_pad = _pair(padding, "padding", "conv_transpose2d"), _pair(output_padding, "output_padding",
+                                                                        "conv_transpose2d")
+    if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
+        raise RuntimeError(
+            f"output padding must be smaller than either stride or dilation, but got output_padding_height: "
+            f"{out_pad[0]} output_padding_width: {out_pad[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
+            f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}"
+        )
+    out_hw = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1
+                   for size, s, p, d, k, op in zip((h, w), stride, pad, dilation, (kh, kw), out_pad))
+    if min(out_hw) < 1:
+        raise RuntimeError(f"conv_transpose2d: the output size {out_hw} is too small")
+    o = og * groups
+    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
+    if groups == 1:
+        cols = rows @ weight.permute(0, 2, 3, 1).reshape(c, kh * kw * og)  # (rows, KH·KW·C_out)
+    else:
+        cg = c // groups
+        g_rows = rows.reshape(n * h * w, groups, cg).permute(1, 0, 2)  # (G, rows, C_in/G)
+        g_w = weight.reshape(groups, cg, og, kh, kw).permute(0, 1, 3, 4, 2).reshape(groups, cg, kh * kw * og)
+        cols = (g_rows @ g_w).reshape(groups, n * h * w, kh * kw, og).permute(1, 2, 0, 3)  # (rows, KK, G, O/G)
+    cols = cols.reshape(n, h, w, kh, kw, o)
+    out = fold2d(cols, out_hw, (kh, kw), stride, ((pad[0], pad[0]), (pad[1], pad[1])), dilation)
+    if bias is not None:
+        out = out + bias.reshape(1, o, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
 def _conv_padding(padding, kernel, stride, dilation):
     if isinstance(padding, str):
         if padding == "valid":
@@ -537,5 +587,5 @@ add_spec(OpSpec(name="avg_pool2d", arity=1, broadcast=False, smooth=True, shapes
                 covers=(AvgPool2d,)))
 add_spec(OpSpec(name="adaptive_avg_pool2d", arity=1, broadcast=False, smooth=True, shapes=_small_image,
                 call=lambda x: adaptive_avg_pool2d(x, (3, 4))))
-__all__ = ["unfold2d", "fold2d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+__all__ = ["unfold2d", "fold2d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
            "adaptive_max_pool2d"]

@@ -175,3 +175,17 @@ def test_loss_modules_call_the_functions():
     assert nn.CrossEntropyLoss(reduction="none")(x, target).shape == (3,)
     with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
         nn.MSELoss(reduction="avg")
+
+
+def test_conv_transpose2d_gradcheck_and_second_order():
+    x, w, b = _t(1, 2, 3, 3), _t(2, 3, 2, 2), _t(3)
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1), [x, w, b])
+    assert gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2), [x, w])
+
+
+def test_conv_transpose_is_the_adjoint_of_conv():
+    # <conv(x), y> = <x, conv_transpose(y)> for the same weight
+    x, y, w = mg.randn(2, 3, 7, 6), mg.randn(2, 4, 4, 4), mg.randn(4, 3, 3, 2)
+    lhs = (F.conv2d(x, w, stride=2, padding=1) * y).sum().item()
+    rhs = (x * F.conv_transpose2d(y, w, stride=2, padding=1)).sum().item()
+    assert lhs == pytest.approx(rhs, rel=1e-4)

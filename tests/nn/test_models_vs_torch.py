@@ -260,3 +260,33 @@ def test_conv2d_padding_modes_match_pytorch(mode):
     x = np.random.default_rng(16).standard_normal((2, 3, 5, 4))
     np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("expr, channels", [
+    ("ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)", 3),
+    ("ConvTranspose2d(4, 4, 2, stride=2, groups=2, bias=False)", 4),
+    ("ConvTranspose2d(3, 2, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2))", 3),
+    ("Upsample(scale_factor=2)", 3), ("Upsample(size=(7, 5))", 3), ("Upsample(scale_factor=1.5)", 3),
+])
+def test_upsampling_layers_match_pytorch(expr, channels):
+    ours, theirs = eval(expr, vars(nn)).double(), eval(expr, vars(torch.nn)).double()
+    assert repr(ours) == repr(theirs)
+    if theirs.state_dict():
+        _copy_weights(ours, theirs)
+    x = np.random.default_rng(17).standard_normal((2, channels, 5, 4))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = ours(xm), theirs(xt)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(18).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if theirs.state_dict():
+        _grads_match(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [dict(size=10), dict(scale_factor=0.5), dict(scale_factor=2.5), dict(size=3),
+                                    dict(scale_factor=1.7, recompute_scale_factor=True)])
+def test_interpolate_nearest_matches_pytorch(kwargs):
+    x = np.random.default_rng(19).standard_normal((1, 2, 7))
+    np.testing.assert_array_equal(F.interpolate(mg.tensor(x), **kwargs).numpy(),
+                                  torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy())
