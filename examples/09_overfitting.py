@@ -4,7 +4,9 @@ A 64-100-100-10 network trained on only 300 images learns them perfectly while t
 other ~1500 stalls: the gap between the curves is overfitting. Three cures, each on the same data
 and the same initial weights: L2 weight decay (SGD's ``weight_decay``), dropout between the layers
 (on in ``train()``, off in ``eval()``), and early stopping (keep the weights of the best validation
-epoch, stop after ``patience`` epochs without improvement).
+epoch, stop after ``patience`` epochs without improvement). The 8x8 digits are an easy data set, so
+the gap is a few points and each cure moves it by a point or two, not more: compare the numbers, and
+see in the picture where the train and test curves part.
 
     python examples/09_overfitting.py [--out DIR] [--quick]
 """
@@ -72,7 +74,7 @@ def main(argv=None):
     variants = {
         "plain": dict(),
         "weight decay 1e-3": dict(weight_decay=1e-3),
-        "dropout 0.5": dict(dropout=0.5),
+        "dropout 0.3": dict(dropout=0.3),
         "early stopping": dict(patience=2 if args.quick else 10),
     }
     _common.heading(f"{epochs} epochs, SGD lr 0.1 momentum 0.9")
