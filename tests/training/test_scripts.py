@@ -50,7 +50,7 @@ def test_script_trains_on_microgradnd(script):
     acc = [line for line in lines if line.lower().startswith("accuracy")]
     assert acc and float(NUMBER.findall(acc[-1])[-1]) >= 0.9, output
     losses = [float(NUMBER.findall(line)[-1]) for line in lines if NUMBER.match(line) or "loss" in line]
-    assert losses[-1] < 0.2 * losses[0], output
+    assert losses[-1] < 0.3 * losses[0], output
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
