@@ -356,6 +356,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
@@ -545,13 +549,27 @@ def _weighted(loss, weight):
     return loss if weight is None else loss * weight
 
 
+def _elementwise_weight(weight, input):
+    """The ``weight=`` of mse/l1/huber: PyTorch wants exactly the input's size."""
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return weight
+
+
+def _like_input(target, input):
+    """huber_loss computes in the input's dtype, as PyTorch's kernel does (smooth_l1_loss promotes)."""
+    if target.dtype != input.dtype and target.dtype.kind == "f" and input.dtype.kind == "f":
+        return target.to(input.dtype)
+    return target
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean / sum / none of (input - target)² (``F.mse_loss``)."""
     reduction = _reduction(reduction, size_average, reduce)
     target = _as_tensor(target)
     _warn_broadcast(input, target)
     diff = input - target
-    return _reduce(_weighted(diff * diff, weight), reduction)
+    return _reduce(_weighted(diff * diff, _elementwise_weight(weight, input)), reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -559,7 +577,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     reduction = _reduction(reduction, size_average, reduce)
     target = _as_tensor(target)
     _warn_broadcast(input, target)
-    return _reduce(_weighted(_ops.abs(input - target), weight), reduction)
+    return _reduce(_weighted(_ops.abs(input - target), _elementwise_weight(weight, input)), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -582,10 +600,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     reduction = _reduction(reduction)
     target = _as_tensor(target)
     _warn_broadcast(input, target)
-    d = input - target
+    d = input - _like_input(target, input)
     a = _ops.abs(d)
     loss = _ops.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _reduce(_weighted(loss, weight), reduction)
+    return _reduce(_weighted(loss, _elementwise_weight(weight, input)), reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -628,6 +646,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if input.numel() and (np.min(input.data) < 0 or np.max(input.data) > 1 or np.isnan(input.data).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = _loss.binary_cross_entropy_elementwise(input, target)
+    if weight is not None and weight.dtype != input.dtype:
+        weight = weight.to(input.dtype)  # the result keeps the input's dtype, as in PyTorch
     return _reduce(_weighted(loss, weight), reduction)
 
 
@@ -652,7 +672,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         loss = (1.0 - target) * input - log_weight * log_sig
     else:
         loss = (1.0 - target) * input - log_sig
-    return _reduce(_weighted(loss, weight), reduction)
+    loss = _weighted(loss, weight)
+    if loss.dtype != target.dtype:
+        loss = loss.to(target.dtype)  # PyTorch builds the loss in place on (1 - target): its dtype wins
+    return _reduce(loss, reduction)
 
 
 def _class_dim_to_last(x):

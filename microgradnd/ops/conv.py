@@ -245,6 +245,8 @@ class AvgPool2d(Op):
             for j in range(kernel[1]):
                 total += xp[_offset_slice(i, j, (oh, ow), stride, (1, 1))]
         ctx.in_hw = x.shape[2:]
+        if x.dtype.kind in "iu":  # integer pooling truncates, as PyTorch's integer kernels do
+            return np.trunc(total / np.asarray(divisor)).astype(x.dtype)
         return total / np.asarray(divisor, dtype=x.dtype)
 
     @staticmethod
@@ -343,7 +345,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     if weight.dtype != x.dtype:
         raise RuntimeError(
-            f"conv2d: Input type ({x.dtype}) and weight type ({weight.dtype}) should be the same"
+            f"expected scalar type {_scalar_name(x.dtype)} but found {_scalar_name(weight.dtype)} (conv2d: the "
+            f"input is {x.dtype} and the weight {weight.dtype}; convert one with .float() / .double())"
+        )
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(
+            f"Input type ({_scalar_name(x.dtype).lower()}) and bias type ({_scalar_name(bias.dtype).lower()}) "
+            f"should be the same"
         )
     cols = unfold2d(x, (kh, kw), stride, pads, dilation)  # (N, OH, OW, KH, KW, C)
     _, oh, ow = cols.shape[:3]
@@ -411,6 +419,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None:
         out = out + bias.reshape(1, o, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def _scalar_name(dtype):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}.get(str(dtype), str(dtype))
 
 
 def _conv_padding(padding, kernel, stride, dilation):
@@ -502,8 +514,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"avg_pool2d: \"avg_pool2d\" not implemented for '{x.dtype}'")
+    if x.dtype.kind not in "fiu":
+        raise RuntimeError(f"\"avg_pool2d\" not implemented for '{x.dtype}'")
     kernel, stride, pads, _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
                                                        "avg_pool2d")
     if divisor_override is not None:
