@@ -112,6 +112,9 @@ class Node:
     def mark_non_differentiable(self, *tensors):
         """Accepted for PyTorch compatibility; outputs of a Function are differentiable here."""
 
+    def mark_dirty(self, *tensors):
+        """Accepted for PyTorch compatibility; a Function's output is always a new tensor here."""
+
     def set_materialize_grads(self, value: bool):
         """Accepted for PyTorch compatibility; upstream gradients are always materialised here."""
 
