@@ -147,8 +147,9 @@ def load(f, map_location=None, weights_only=None, **kwargs):
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if META_KEY not in archive.files:
                 raise CheckpointError(
-                    f"mg.load: {name!r} is an .npz archive but not a microgradnd checkpoint (it has no "
-                    f"'{META_KEY}' metadata entry); read plain .npz files with numpy.load"
+                    f"mg.load: {name!r} is a zip archive but not a microgradnd checkpoint (it has no "
+                    f"'{META_KEY}' metadata entry): a PyTorch .pt file or a plain .npz? mg.load reads only "
+                    f"files written by mg.save; read plain .npz files with numpy.load"
                 )
             meta = json.loads(bytes(archive[META_KEY]).decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:

@@ -220,3 +220,11 @@ def test_random_structures_round_trip(tmp_path, obj):
     path = tmp_path / "h.npz"
     mg.save(obj, path)
     assert _same(obj, mg.load(path))
+
+
+def test_a_pytorch_checkpoint_is_refused_clearly(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.ones(2)}, path)
+    with pytest.raises(CheckpointError, match="PyTorch .pt file"):
+        mg.load(path)
