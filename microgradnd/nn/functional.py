@@ -27,10 +27,10 @@ from .module import size_str
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardsigmoid", "hardswish",
+    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
     "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu",
-    "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
+    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu",
+    "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink",
     "softsign", "tanh", "tanhshrink", "threshold", "unfold",
 ]
 
@@ -211,6 +211,21 @@ mish = _inplace_ignored(mish)
 def threshold(input, threshold, value, inplace=False):
     """x if x > threshold else value (``F.threshold``)."""
     return _ops.where(input > threshold, input, value)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd else 0 (``F.hardshrink``)."""
+    return _ops.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, else 0 (``F.softshrink``)."""
+    return _ops.where(input > lambd, input - lambd, _ops.where(input < -lambd, input + lambd, 0.0))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """‖x1 - x2 + eps‖_p over the last dim (``F.pairwise_distance``)."""
+    return _ops.norm(x1 - x2 + eps, p=p, dim=-1, keepdim=keepdim)
 
 
 def softsign(input):

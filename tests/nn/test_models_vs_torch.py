@@ -146,6 +146,7 @@ def test_pooling_matches_pytorch(fn, kwargs):
     ("silu", ()), ("mish", ()), ("softplus", (2.0, 5.0)), ("hardtanh", (-0.5, 0.8)), ("relu6", ()),
     ("logsigmoid", ()), ("softsign", ()), ("tanhshrink", ()), ("hardsigmoid", ()), ("hardswish", ()),
     ("softmax", (1,)), ("log_softmax", (0,)), ("softmin", (1,)), ("glu", (1,)), ("sigmoid", ()), ("tanh", ()),
+    ("hardshrink", (0.7,)), ("softshrink", (0.4,)), ("threshold", (0.2, -1.0)),
 ])
 def test_functional_activations_match_pytorch(name, args):
     x = np.random.default_rng(7).standard_normal((3, 4)) * 4

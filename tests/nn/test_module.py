@@ -338,8 +338,17 @@ REPR_CASES = [
     "CrossEntropyLoss()", "CrossEntropyLoss(label_smoothing=0.1)", "BCELoss()", "BCEWithLogitsLoss()", "MSELoss()",
     "L1Loss()", "NLLLoss()", "HuberLoss()", "SmoothL1Loss()", "KLDivLoss()",
     "Sequential(Linear(2, 2), ReLU(), Sequential(Linear(2, 2)))", "ModuleList([Linear(2, 2) for _ in range(3)])",
-    "ModuleList()", "ModuleDict({'a': ReLU(), 'b': Linear(1, 1)})",
+    "ModuleList()", "ModuleDict({'a': ReLU(), 'b': Linear(1, 1)})", "Hardshrink()", "Softshrink(0.3)", "Softmax2d()",
+    "Conv1d(3, 4, 3)", "ConvTranspose2d(3, 4, 3, stride=2, output_padding=1)", "Upsample(scale_factor=2)",
+    "MaxPool1d(3)", "AvgPool1d(2)", "Bilinear(2, 3, 4)", "Dropout1d()", "AdaptiveMaxPool2d(2)",
 ]
+
+
+def test_every_public_name_exists():
+    for name in nn.__all__:
+        assert getattr(nn, name) is not None, name
+    for name in nn.functional.__all__:
+        assert callable(getattr(nn.functional, name)), name
 
 
 @pytest.mark.parametrize("expr", REPR_CASES)
