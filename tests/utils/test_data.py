@@ -230,3 +230,12 @@ def test_batches_partition_the_dataset(n, batch_size, shuffle, drop_last, seed):
     for xb, yb in batches:
         assert 0 < len(yb) <= batch_size and xb.dtype == mg.float64
         np.testing.assert_array_equal(xb.numpy(), X.numpy()[yb.numpy()])
+
+
+def test_a_tensor_or_an_array_is_a_dataset_too():
+    X = mg.arange(10).float().reshape(5, 2)
+    batches = list(DataLoader(X, batch_size=2))
+    assert [b.shape for b in batches] == [(2, 2), (2, 2), (1, 2)] and batches[2].tolist() == [[8.0, 9.0]]
+    arr = np.arange(6, dtype=np.int32).reshape(3, 2)
+    b = next(iter(DataLoader(arr, batch_size=3)))
+    assert isinstance(b, mg.Tensor) and b.dtype == mg.int32 and b.tolist() == arr.tolist()
