@@ -63,7 +63,7 @@ def network_a():
     via_o2 = v["o2"].grad.item() * o2 * (1 - o2) * W["W7"].item()
     print(f"dE/dh1 = {via_o1:.8f} + {via_o2:.8f} = {v['h1'].grad.item():.8f}   (a sum over both outputs)")
     print("every gradient:", ", ".join(f"dE/d{n} = {W[n].grad.item():.8f}" for n in A_NAMES))
-    explanation = mg.explain(v["E"], W["W5"])
+    explanation = mg.explain(v["E"], W["W5"]) + "\n\n" + mg.explain(v["E"], v["h1"])
 
     sgd_step(W, lr=0.5)
     _common.heading("A. after one step at lr 0.5")
@@ -115,7 +115,7 @@ def main(argv=None):
     _common.setup(__file__, __doc__.splitlines()[0], argv)
     explanation_a = network_a()
     explanation_b = network_b()
-    _common.heading("mg.explain(E, W5) for network A")
+    _common.heading("mg.explain(E, W5) and mg.explain(E, h1) for network A")
     print(explanation_a)
     _common.heading("mg.explain(E, w5) for network B")
     print(explanation_b)

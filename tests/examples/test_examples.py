@@ -61,9 +61,13 @@ def test_04_backprop_by_hand(run_example):
         assert number(b, label) == pytest.approx(value, abs=1.5e-6), label
     assert "w1 = 0.10000000 (was 0.10000000)" in b
     # mg.explain writes the same chain rule with the same numbers
-    explain_a = text[text.index("mg.explain(E, W5) for network A"):text.index("mg.explain(E, w5) for network B")]
+    explain_a = text[text.index("mg.explain(E, W5) and mg.explain(E, h1) for network A"):
+                     text.index("mg.explain(E, w5) for network B")]
     assert "E = 0.02397190, W5 = 0.45000000" in explain_a
     assert "0.20944600 × 0.23802157 × 0.51998934 = 0.02592286" in explain_a
+    assert "0.20944600 × 0.23802157 × 0.45000000 = 0.02243370" in explain_a      # via o1
+    assert "0.06384491 × 0.22315485 × 0.70000000 = 0.00997311" in explain_a      # via o2
+    assert "dE/dh1 = 0.02243370 + 0.00997311 = 0.03240681" in explain_a          # summed over both
     explain_b = text[text.index("mg.explain(E, w5) for network B"):]
     assert "E = 0.25161222, w5 = 0.50000000" in explain_b
     assert explain_b.rstrip().endswith("= 0.07677585")
