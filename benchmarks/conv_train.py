@@ -51,7 +51,8 @@ def run(framework, quick=False):
         opt.step()
         return loss
 
-    for i in range(warmup):
+    first_loss = float(step(0).item())
+    for i in range(1, warmup):
         step(i)
     losses = []
     t0 = time.perf_counter()
@@ -59,4 +60,4 @@ def run(framework, quick=False):
         losses.append(step(i))
     seconds = time.perf_counter() - t0
     return {"value": seconds / steps * 1e3, "unit": "ms/step", "api": "nn", "steps": steps,
-            "loss": float(losses[-1].item()), "mean_loss": float(np.mean([l.item() for l in losses]))}
+            "first_loss": first_loss, "loss": float(losses[-1].item()), "mean_loss": float(np.mean([l.item() for l in losses]))}

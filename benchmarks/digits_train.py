@@ -52,6 +52,6 @@ def run(framework, quick=False):
     last_epoch = [float(l.item()) for l in losses[-len(epochs_batches[-1]):]]
     return {
         "value": seconds, "unit": "s/20 epochs" if not quick else "s/2 epochs", "api": api,
-        "steps": len(losses), "loss": last_epoch[-1], "mean_loss": float(np.mean(last_epoch)),
+        "steps": len(losses), "first_loss": float(losses[0].item()), "loss": last_epoch[-1], "mean_loss": float(np.mean(last_epoch)),
         "test_accuracy": float(np.mean(pred == y_test)),
     }

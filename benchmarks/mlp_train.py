@@ -64,7 +64,9 @@ def run(framework, quick=False):
     batches = [(fw.from_numpy(x_all[i:i + BATCH]), fw.from_numpy(y_all[i:i + BATCH]))
                for i in range(0, n, BATCH)]
 
-    for xb, yb in batches[:WARMUP_STEPS]:  # warm-up (part of the trajectory for both frameworks)
+    # warm-up (part of the trajectory for both frameworks); the first loss checks weights and data
+    first_loss = float(trainer.step(*batches[0]).item())
+    for xb, yb in batches[1:WARMUP_STEPS]:
         trainer.step(xb, yb)
     losses = []
     t0 = time.perf_counter()
@@ -77,7 +79,7 @@ def run(framework, quick=False):
     flops = step_gemm_flops(BATCH) * steps
     result = {
         "value": seconds * (N_FULL / n), "unit": "s/epoch", "api": api, "steps": steps,
-        "samples": n, "loss": losses[-1], "mean_loss": float(np.mean(losses)),
+        "samples": n, "first_loss": first_loss, "loss": losses[-1], "mean_loss": float(np.mean(losses)),
         "gflops": flops / seconds / 1e9,
     }
     if framework == "mg":

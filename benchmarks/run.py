@@ -37,14 +37,18 @@ WORKLOADS = {
     "memory": "memory",
     "import": "import_time",
 }
-# fields compared between the frameworks, with a relative tolerance (float32, summation order differs)
+# Fields compared between the frameworks, with a relative tolerance. The first training loss (same
+# weights, same batch) must agree to float32 rounding. Later losses drift apart: MKL and OpenBLAS sum
+# in different orders, and after ~150 SGD steps a pre-activation that sits at a ReLU kink flips in one
+# framework and not the other (measured: weights equal to 1e-8 up to step 150, 3e-5 at step 200,
+# 3e-3 at step 469). So the loss of one last batch gets 1 %, the mean over the epoch 0.1 %.
 AGREE = {
-    "mlp_train": (("loss", 1e-3), ("mean_loss", 1e-3)),
-    "digits_train": (("loss", 1e-3), ("mean_loss", 1e-3)),
+    "mlp_train": (("first_loss", 1e-5), ("loss", 1e-2), ("mean_loss", 1e-3)),
+    "digits_train": (("first_loss", 1e-5), ("loss", 1e-2), ("mean_loss", 1e-3)),
     "op_overhead": (("loss", 1e-4), ("grad_a", 1e-3)),
     "deep_chain": (("loss", 1e-4), ("grad_a", 1e-3)),
-    "conv_train": (("loss", 1e-3), ("mean_loss", 1e-3)),
-    "memory": (("loss", 1e-3),),
+    "conv_train": (("first_loss", 1e-5), ("loss", 1e-2), ("mean_loss", 1e-3)),
+    "memory": (("loss", 1e-2),),
     "import": (),
 }
 # the targets of issue 5: (label, function of the summary -> value, comparison, threshold)

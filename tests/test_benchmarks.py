@@ -70,6 +70,8 @@ def test_losses_agree_with_pytorch(quick_report):
         if "median" not in entry["mg"]:
             continue
         assert "median" in entry["torch"], (name, entry["torch"])
+        if name in ("mlp_train", "digits_train", "conv_train"):  # same weights, same first batch
+            assert entry["agreement"]["first_loss"]["rel_diff"] <= 1e-5
         assert entry["losses_agree"] is True, (name, entry["agreement"])
         for key, detail in entry["agreement"].items():
             assert detail["rel_diff"] <= detail["rtol"], (name, key, detail)
@@ -81,6 +83,7 @@ def test_losses_agree_with_pytorch(quick_report):
 def test_agreement_flags_a_mismatch():
     run = _load_run_module()
     ok, details = run.agreement("mlp_train", {"loss": 1.0, "mean_loss": 2.0}, {"loss": 1.0, "mean_loss": 2.1})
+    assert "first_loss" not in details  # a field only one side reports is not compared
     assert ok is False
     assert details["loss"]["ok"] is True and details["mean_loss"]["ok"] is False
     assert details["mean_loss"]["rel_diff"] == pytest.approx(0.1 / 2.1)
