@@ -285,3 +285,13 @@ def test_11_digits_mlp(run_example):
             assert precision == pytest.approx(cm[d, d] / cm[:, d].sum(), abs=5e-4)
             assert recall == pytest.approx(cm[d, d] / cm[d].sum(), abs=5e-4)
     assert pngs(out) == ["digits_mlp.png"]
+
+
+def test_02_without_graphviz_writes_dot_source(run_example, monkeypatch, tmp_path, capsys):
+    """No `dot` program: the example still finishes, saves the DOT text and says how to install Graphviz."""
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    text, out = run_example("02_computational_graph")
+    assert "forward: total = 715.0" in text
+    dot = (out / "apple_tangerine.dot").read_text()
+    assert dot.startswith("digraph") and "before_tax" in dot
+    assert not (out / "apple_tangerine.svg").exists()
