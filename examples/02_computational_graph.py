@@ -61,10 +61,12 @@ def main(argv=None):
     _common.heading("the local rules")
     a, b = leaf(3.0, "a"), leaf(5.0, "b")
     (a + b).backward()
-    print(f"add:      d(a + b)/da = {a.grad.item():.0f}, d(a + b)/db = {b.grad.item():.0f}   (passes the gradient through)")
+    print(f"add:      d(a + b)/da = {a.grad.item():.0f}, d(a + b)/db = {b.grad.item():.0f}"
+          "   (passes the gradient through)")
     a, b = leaf(3.0, "a"), leaf(5.0, "b")
     (a * b).backward()
-    print(f"multiply: d(a * b)/da = {a.grad.item():.0f} (= b), d(a * b)/db = {b.grad.item():.0f} (= a)   (swaps the inputs)")
+    print(f"multiply: d(a * b)/da = {a.grad.item():.0f} (= b), d(a * b)/db = {b.grad.item():.0f} (= a)"
+          "   (swaps the inputs)")
 
 
 if __name__ == "__main__":

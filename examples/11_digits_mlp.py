@@ -53,14 +53,15 @@ def main(argv=None):
     print("digit  precision  recall  f1")
     for d in range(10):
         print(f"{d:>5}  {precision[d]:9.3f}  {recall[d]:6.3f}  {f1[d]:.3f}")
-    print(f"macro  {mg.metrics.precision(y_te, pred, average='macro'):9.3f}  "
-          f"{mg.metrics.recall(y_te, pred, average='macro'):6.3f}  {mg.metrics.f1_score(y_te, pred, average='macro'):.3f}")
+    macro = [f(y_te, pred, average="macro") for f in (mg.metrics.precision, mg.metrics.recall, mg.metrics.f1_score)]
+    print(f"macro  {macro[0]:9.3f}  {macro[1]:6.3f}  {macro[2]:.3f}")
     cm = np.asarray(mg.metrics.confusion_matrix(y_te, pred, labels=list(range(10))))
     print("confusion matrix (rows: true, columns: predicted)")
     print(cm)
     # precision and recall, recomputed from the matrix by their definitions
     tp = np.diag(cm)
-    print(f"check: precision[3] = TP/(TP+FP) = {tp[3]}/{cm[:, 3].sum()}, recall[3] = TP/(TP+FN) = {tp[3]}/{cm[3].sum()}")
+    print(f"check: precision[3] = TP/(TP+FP) = {tp[3]}/{cm[:, 3].sum()}, "
+          f"recall[3] = TP/(TP+FN) = {tp[3]}/{cm[3].sum()}")
 
     plt = _common.pyplot()
     if plt is not None:

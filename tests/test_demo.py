@@ -26,8 +26,8 @@ def quick_run(tmp_path_factory):
 
 def test_demo_prints_epochs_accuracy_and_confusion_matrix(quick_run):
     text, _ = quick_run
-    epochs = re.findall(r"epoch\s+(\d+)/2\s+loss ([\d.]+)\s+train acc ([\d.]+)\s+test loss ([\d.]+)\s+test acc ([\d.]+)",
-                        text)
+    epochs = re.findall(r"epoch\s+(\d+)/2\s+loss ([\d.]+)\s+train acc ([\d.]+)\s+"
+                        r"test loss ([\d.]+)\s+test acc ([\d.]+)", text)
     assert [int(e[0]) for e in epochs] == [1, 2]
     first, last = [float(v) for v in epochs[0][1:]], [float(v) for v in epochs[-1][1:]]
     assert last[0] < first[0]                    # the training loss went down

@@ -21,7 +21,8 @@ def tensor_methods_table() -> str:
     rows = []
     for name in sorted(vars(mg.Tensor)):
         value = vars(mg.Tensor)[name]
-        if name.startswith("_") or not callable(value) or not getattr(value, "__module__", "").startswith("microgradnd.ops"):
+        from_ops = getattr(value, "__module__", "").startswith("microgradnd.ops")
+        if name.startswith("_") or not callable(value) or not from_ops:
             continue
         target = public.get(id(value))
         doc = (getattr(value, "__doc__", None) or "").strip().splitlines()
