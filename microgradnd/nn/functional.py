@@ -18,6 +18,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import conv as _conv
 from ..ops import linear as _linear
 from ..ops import loss as _loss
+from ..ops import normalization as _norm
 from ..ops.activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                               sigmoid, silu, softplus, tanh)
 from ..ops.util import constant
@@ -383,25 +384,23 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {size_str(input.shape)}"
             )
-        mean = _ops.mean(input, dim=dims, keepdim=True)
-        centred = input - mean
-        var = _ops.mean(centred * centred, dim=dims, keepdim=True)
+        stats = _norm.batch_stats(input.data, dims, eps)
         if running_mean is not None or running_var is not None:
             with no_grad():
                 if running_mean is not None:
-                    running_mean.copy_(running_mean.data * (1 - momentum) + mean.data.reshape(c) * momentum)
+                    running_mean.copy_(running_mean.data * (1 - momentum) + stats[0].reshape(c) * momentum)
                 if running_var is not None:
-                    unbiased = var.data.reshape(c) * (n / (n - 1))
+                    unbiased = stats[1].reshape(c) * (n / (n - 1))
                     running_var.copy_(running_var.data * (1 - momentum) + unbiased * momentum)
-    else:
-        centred = input - running_mean.reshape(shape)
-        var = running_var.reshape(shape)
-    out = centred * _ops.rsqrt(var + eps)
+        return _norm.batch_norm_train(input, weight, bias, eps, dims, stats)
+    # evaluation: an affine map per channel, y = x·scale + shift with scale = γ/√(var + eps)
+    scale = _ops.rsqrt(running_var + eps)
     if weight is not None:
-        out = out * weight.reshape(shape)
+        scale = scale * weight
+    shift = -running_mean * scale
     if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        shift = shift + bias
+    return input * scale.reshape(shape) + shift.reshape(shape)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
