@@ -132,7 +132,16 @@ class Unfold2d(Op):
         ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
         xp = _channels_last(x, padding).transpose(0, 3, 1, 2)  # NCHW view of channels-last memory
         win = _window_view(xp, (oh, ow), kernel, stride, dilation)  # (N, C, OH, OW, KH, KW)
-        return np.ascontiguousarray(win.transpose(0, 2, 3, 4, 5, 1))  # the one im2col copy
+        if x.shape[1] != 1:
+            return np.ascontiguousarray(win.transpose(0, 2, 3, 4, 5, 1))  # the one im2col copy
+        # one channel (grey images): copying one kernel offset at a time has long inner loops
+        n, c = x.shape[:2]
+        kh, kw = kernel
+        cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, :, i, j, :] = win[:, :, :, :, i, j].transpose(0, 2, 3, 1)
+        return cols
 
     @staticmethod
     def backward(ctx, grad):
