@@ -9,6 +9,19 @@ from microgradnd.optim import SGD, Adam, lr_scheduler
 from microgradnd.utils.data import DataLoader, TensorDataset
 
 
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """These models multiply small matrices: one BLAS thread is faster, and far faster on a busy
+    machine (OpenBLAS threads spin while they wait for a core). threadpoolctl comes with scikit-learn."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # without it the tests still run, only slower
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def test_xor_sequential_bce_sgd_reaches_100_percent():
     mg.manual_seed(0)
     X, Y = datasets.xor()

@@ -20,6 +20,19 @@ REWRITES = [
 NUMBER = re.compile(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?")
 
 
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """These models multiply small matrices: one BLAS thread is faster, and far faster on a busy
+    machine (OpenBLAS threads spin while they wait for a core). threadpoolctl comes with scikit-learn."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # without it the tests still run, only slower
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def to_microgradnd(source):
     """Rewrite the three import forms and nothing else."""
     out = source
