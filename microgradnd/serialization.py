@@ -153,7 +153,8 @@ def load(f, map_location=None, weights_only=None, **kwargs):
                 )
             meta = json.loads(bytes(archive[META_KEY]).decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise CheckpointError(f"mg.load: {name!r} has metadata but not the microgradnd checkpoint format marker")
+                raise CheckpointError(
+                    f"mg.load: {name!r} has metadata but not the microgradnd checkpoint format marker")
             if meta.get("version") != VERSION:
                 raise CheckpointError(
                     f"mg.load: {name!r} is a version {meta.get('version')!r} checkpoint; this microgradnd "
