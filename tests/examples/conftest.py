@@ -4,7 +4,6 @@ The scripts run in this process (``runpy``, with ``sys.argv`` set and ``examples
 so NumPy and matplotlib are imported once for the whole suite; ``test_examples_run_as_scripts``
 also starts one as a separate process, exactly as a student does.
 """
-import re
 import runpy
 import sys
 from pathlib import Path
@@ -34,9 +33,3 @@ def run_example(tmp_path, capsys, monkeypatch):
 
     return run
 
-
-def number(text, label):
-    """The first number printed after ``label`` (a literal string, not inside a longer name like dE/dw5)."""
-    m = re.search(r"(?<![\w/])" + re.escape(label) + r"\s*(-?[\d.]+(?:e[-+]?\d+)?)", text)
-    assert m, f"{label!r} not found in:\n{text}"
-    return float(m.group(1))

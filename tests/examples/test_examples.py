@@ -1,8 +1,19 @@
 """Every example runs in --quick mode, prints the course's numbers, and writes its pictures."""
+import re
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, number
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def number(text, label):
+    """The first number printed after ``label`` (a literal string, not inside a longer name like dE/dw5)."""
+    m = re.search(r"(?<![\w/])" + re.escape(label) + r"\s*(-?[\d.]+(?:e[-+]?\d+)?)", text)
+    assert m, f"{label!r} not found in:\n{text}"
+    return float(m.group(1))
 
 
 def pngs(out):
@@ -159,8 +170,6 @@ def test_05_xor_mlp(run_example):
 
 
 def test_10_hyperparameter_search(run_example):
-    import re
-
     text, out = run_example("10_hyperparameter_search")
     trial = re.compile(r"val acc ([\d.]+)\s+lr \S+ \(10\^([-+\d.]+)\)\s+weight decay ([\d.e+-]+)")
     round1_text, round2_text = text.split("== round 2")
@@ -208,8 +217,6 @@ def test_13_pytorch_style(run_example):
 def test_13_is_pytorch_code(run_example, tmp_path):
     """The same file with `import torch` instead runs on PyTorch and learns the same things."""
     pytest.importorskip("torch")
-    from conftest import EXAMPLES
-
     lines = (EXAMPLES / "13_pytorch_style.py").read_text().splitlines()
     changed = [i for i, line in enumerate(lines) if line.startswith(("import ", "from ")) and "microgradnd" in line]
     assert [lines[i].split("#")[0].strip() for i in changed] == ["import microgradnd as torch"]  # the only one
@@ -226,8 +233,6 @@ def test_examples_run_as_scripts(tmp_path):
     import os
     import subprocess
 
-    from conftest import EXAMPLES
-
     env = dict(os.environ, MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, str(EXAMPLES / "04_backprop_by_hand.py"), "--quick", "--out", str(tmp_path)],
@@ -240,8 +245,6 @@ def test_examples_run_as_scripts(tmp_path):
 
 
 def test_every_example_is_tested():
-    from conftest import EXAMPLES
-
     scripts = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
     assert len(scripts) >= 14
     tested = {name[len("test_"):] for name in globals() if name.startswith("test_")}
