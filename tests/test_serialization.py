@@ -1,8 +1,6 @@
 """mg.save / mg.load: round trips, optimizer state, and files that are not checkpoints."""
 import io
-import os
 import pickle
-import zipfile
 from collections import OrderedDict
 
 import numpy as np

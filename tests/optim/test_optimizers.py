@@ -1,5 +1,4 @@
 """Optimizers on tiny problems with hand-computed numbers, and the Optimizer API (no PyTorch needed)."""
-import math
 import warnings
 
 import numpy as np
