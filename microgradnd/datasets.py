@@ -211,7 +211,7 @@ def mnist(root, train=True, flatten=False, normalize=True):
     torchvision puts them). Returns images float32 (N, 1, 28, 28) — (N, 784) with ``flatten`` —
     divided by 255 when ``normalize``, and labels int64 (N,).
     """
-    root = os.fspath(root)
+    root = os.path.expanduser(os.fspath(root))
     image_name, label_name = MNIST_FILES[bool(train)]
     paths = [_find(root, image_name), _find(root, label_name)]
     if None in paths:
