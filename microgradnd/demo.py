@@ -153,16 +153,15 @@ def draw_step(x, y, out):
     dot = mg.draw_graph(loss, rankdir="TB", names=names)
     svg = os.path.join(out, "graph.svg")
     try:
-        with open(svg, "wb") as f:
-            f.write(dot.pipe(format="svg"))
-        return svg, None
+        picture = dot.pipe(format="svg")
     except graphviz.ExecutableNotFound:
-        if os.path.exists(svg):
-            os.remove(svg)
         path = os.path.join(out, "graph.dot")
         with open(path, "w") as f:
             f.write(dot.source)
         return path, GRAPHVIZ_HINT.format(path=path, svg=svg)
+    with open(svg, "wb") as f:
+        f.write(picture)
+    return svg, None
 
 
 def plot_history(history, out):
