@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from . import linear as _linear
 from .elementwise import Mul
@@ -192,7 +193,13 @@ class MaxPool2d(Op):
         (x,) = ctx.inputs
         k = ctx.kwargs
         n, c, oh, ow = grad.shape
-        onehot = _argmax_onehot(x.data, ctx.output.data, k["kernel"], k["stride"], k["padding"], k["dilation"])
+        best = ctx.output.data
+        if not grad_mode.is_grad_enabled() and not (x.dtype.kind == "f" and np.isnan(best).any()):
+            # plain backward: scatter g to the arg-max of each window in one pass per kernel offset
+            return constant(_max_pool_grad_array(grad.data, x.data, best, k["kernel"], k["stride"], k["padding"],
+                                                 k["dilation"]))
+        # create_graph (or NaNs): a one-hot mask and fold2d, both differentiable
+        onehot = _argmax_onehot(x.data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
         # float × bool multiplies without materialising a float mask
         cols = Mul.apply(grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), constant(onehot))
         return fold2d(cols, x.shape[2:], k["kernel"], k["stride"], k["padding"], k["dilation"])
@@ -200,6 +207,38 @@ class MaxPool2d(Op):
 
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool_grad_array(g, x, best, kernel, stride, padding, dilation):
+    """∂L/∂x of max pooling on arrays: each g goes to the first maximum of its window (no NaNs here)."""
+    n, c, oh, ow = best.shape
+    kh, kw = kernel
+    (pt, pb), (pl, pr) = padding
+    h, w = x.shape[2:]
+    win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
+    gx = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=g.dtype).transpose(0, 3, 1, 2)
+    gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
+    separate = stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1
+    if g.strides != best.strides:  # one copy into the pooled layout beats kh·kw strided reads
+        same_layout = np.empty_like(best, dtype=g.dtype)
+        np.copyto(same_layout, g)
+        g = same_layout
+    taken = np.zeros_like(best, dtype=bool)
+    hit = np.empty_like(taken)
+    for k in range(kh * kw):
+        i, j = divmod(k, kw)
+        np.equal(win[..., i, j], best, out=hit)
+        if k:
+            hit &= ~taken  # the first maximum wins ties
+        if k < kh * kw - 1:
+            taken |= hit
+        if separate:
+            np.multiply(g, hit, out=gwin[..., i, j])
+        else:  # windows overlap: positions of one offset are distinct, so += is safe
+            gwin[..., i, j] += g * hit
+    if pt or pb or pl or pr:
+        gx = gx[:, :, pt:pt + h, pl:pl + w]
+    return gx
 
 
 def _argmax_onehot(x, best, kernel, stride, padding, dilation):
