@@ -350,3 +350,23 @@ def test_pad_modes_by_hand():
     x = mg.ones(1, 1, 3, requires_grad=True)
     F.pad(x, (2, 0), mode="replicate").sum().backward()
     assert x.grad.tolist() == [[[3.0, 1.0, 1.0]]]  # the edge value was used three times
+
+
+def test_max_pool_nan_rule_is_pytorchs():
+    nan = float("nan")
+    for window, expected in (([[nan, 1.0], [nan, 2.0]], [[0, 0], [1, 0]]),   # the last NaN takes the gradient
+                             ([[1.0, nan], [3.0, 2.0]], [[0, 1], [0, 0]])):
+        x = mg.tensor([[window]], requires_grad=True)
+        y = F.max_pool2d(x, 2)
+        assert np.isnan(y.item())
+        y.sum().backward()
+        assert x.grad.reshape(2, 2).tolist() == expected
+
+
+def test_max_pool_plain_and_create_graph_backward_agree_on_ties():
+    x = mg.relu(mg.randn(2, 3, 6, 6)).detach().requires_grad_()  # many tied zeros
+    g = mg.randn(2, 3, 3, 3)
+    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)):
+        (plain,) = mg.autograd.grad(F.max_pool2d(x, **kwargs), [x], g)
+        (graphed,) = mg.autograd.grad(F.max_pool2d(x, **kwargs), [x], g, create_graph=True)
+        np.testing.assert_array_equal(plain.numpy(), graphed.detach().numpy())
