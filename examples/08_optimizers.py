@@ -58,6 +58,15 @@ def main(argv=None):
         print(f"step {k}: by hand ({p[0]:+.6f}, {p[1]:+.6f})   mg.optim.SGD ({paths['Momentum'][k][0]:+.6f}, "
               f"{paths['Momentum'][k][1]:+.6f})")
 
+    _common.heading("the first AdaGrad steps against the course's rule h += g², p -= lr·g/(√h + 1e-7)")
+    p, h = np.array(START), np.zeros(2)
+    for k in range(1, 4):
+        g = np.array([p[0] / 10, 2 * p[1]])
+        h = h + g * g
+        p = p - 1.5 * g / (np.sqrt(h) + 1e-7)  # PyTorch's Adagrad adds eps = 1e-10 instead: no visible change
+        print(f"step {k}: by hand ({p[0]:+.6f}, {p[1]:+.6f})   mg.optim.Adagrad ({paths['AdaGrad'][k][0]:+.6f}, "
+              f"{paths['AdaGrad'][k][1]:+.6f})")
+
     plt = _common.pyplot()
     if plt is not None:
         xs, ys = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))

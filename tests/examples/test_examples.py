@@ -124,11 +124,13 @@ def test_06_mse_vs_cross_entropy(run_example):
 
 def test_08_optimizers(run_example):
     text, out = run_example("08_optimizers")
-    # the library's momentum SGD follows the course's rule v = m·v - lr·g, p += v, step for step
-    for line in (ln for ln in text.splitlines() if ln.startswith("step ")):
-        by_hand, library = line.split("by hand")[1].split("mg.optim.SGD")
-        assert by_hand.strip() == library.strip()
+    # the library's momentum SGD and Adagrad follow the course's update rules, step for step
+    pairs = re.findall(r"^step \d: by hand (\(.*?\))\s+mg\.optim\.(SGD|Adagrad) (\(.*?\))$", text, flags=re.M)
+    assert [p[1] for p in pairs] == ["SGD"] * 3 + ["Adagrad"] * 3
+    for by_hand, _, library in pairs:
+        assert by_hand == library
     assert "step 3: by hand (-6.610653, +0.124000)" in text
+    assert "step 1: by hand (-5.500000, +0.500000)" in text
     for name in ("SGD", "Momentum", "AdaGrad", "RMSprop", "Adam"):
         # every optimizer got much closer to the minimum than f(-7, 2) = 6.45
         line = next(ln for ln in text.splitlines() if ln.startswith(name + " "))
