@@ -85,10 +85,11 @@ class BatchNormTrain(Op):
 
 def batch_stats(x, dims, eps):
     """(mean, biased variance, 1/√(var + eps)) over ``dims`` as keepdim arrays in x's dtype."""
-    mean = x.mean(axis=dims, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axis=dims, keepdims=True)
-    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    with np.errstate(all="ignore"):  # inf/nan inputs give nan statistics without a NumPy warning
+        mean = x.mean(axis=dims, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=dims, keepdims=True)
+        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
     return mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False), invstd
 
 
