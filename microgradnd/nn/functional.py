@@ -27,12 +27,12 @@ from .module import size_str
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "cosine_embedding_loss", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout",
+    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardshrink", "hinge_embedding_loss", "hardsigmoid", "hardswish",
     "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu",
+    "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "poisson_nll_loss", "prelu",
     "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink",
-    "softsign", "tanh", "tanhshrink", "threshold", "unfold",
+    "softsign", "tanh", "tanhshrink", "threshold", "triplet_margin_loss", "unfold",
 ]
 
 # ---------------------------------------------------------------------------------------------------
@@ -837,3 +837,61 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, _reduction(reduction))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (``F.cosine_embedding_loss``)."""
+    eps = 1e-12
+    dim = input1.ndim - 1
+    prod = (input1 * input2).sum(dim=dim)
+    denom = _ops.sqrt(((input1 * input1).sum(dim=dim) + eps) * ((input2 * input2).sum(dim=dim) + eps))
+    cos = prod / denom
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    zeros = cos * 0.0
+    loss = _ops.where(t == 1, 1.0 - cos, zeros) + _ops.where(t == -1, _ops.clamp(cos - margin, min=0.0), zeros)
+    return _reduce(loss, _reduction(reduction, size_average, reduce))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """x where y = 1, max(0, margin - x) where y = -1 (``F.hinge_embedding_loss``)."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    zeros = input * 0.0
+    loss = _ops.where(t != 1, _ops.clamp(margin - input, min=0.0), zeros) + _ops.where(t != -1, input, zeros)
+    return _reduce(loss, _reduction(reduction, size_average, reduce))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)) with d the pairwise p-distance (``F.triplet_margin_loss``)."""
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    loss = _ops.clamp(d_pos - d_neg + margin, min=0.0)
+    return _reduce(loss, _reduction(reduction, size_average, reduce))
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """e^x - t·x (log_input) or x - t·ln(x + eps), plus Stirling's term when ``full`` (``F.poisson_nll_loss``)."""
+    target = _as_tensor(target)
+    if log_input:
+        loss = _ops.exp(input) - target * input
+    else:
+        loss = input - target * _ops.log(input + eps)
+    if full:
+        t = target.data
+        with np.errstate(all="ignore"):
+            stirling = np.where(t > 1, t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t), 0.0)
+        loss = loss + constant(stirling.astype(loss.dtype))
+    return _reduce(loss, _reduction(reduction, size_average, reduce))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-mean_c[t·ln σ(x) + (1 - t)·ln σ(-x)] per sample (``F.multilabel_soft_margin_loss``)."""
+    target = _as_tensor(target)
+    loss = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.ndim - 1) * (1.0 / input.shape[-1])
+    return _reduce(loss, _reduction(reduction, size_average, reduce))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import microgradnd as mg
+import microgradnd.nn as nn
 import microgradnd.nn.functional as F
 
 torch = pytest.importorskip("torch")
@@ -174,3 +175,49 @@ def test_float32_losses_stay_float32_and_match():
     ours = F.cross_entropy(mg.tensor(x), mg.tensor(t))
     assert ours.dtype == mg.float32
     assert ours.item() == pytest.approx(TF.cross_entropy(torch.tensor(x), torch.tensor(t)).item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_embedding_and_ranking_losses(reduction):
+    a, ta = _pair(rng.standard_normal((5, 4)))
+    b, tb = _pair(rng.standard_normal((5, 4)))
+    c, tc = _pair(rng.standard_normal((5, 4)))
+    y = np.array([1, -1, 1, -1, -1])
+    _compare(F.cosine_embedding_loss(a, b, mg.tensor(y), margin=0.2, reduction=reduction),
+             TF.cosine_embedding_loss(ta, tb, torch.tensor(y), margin=0.2, reduction=reduction), [(a, ta), (b, tb)])
+    a.grad = b.grad = ta.grad = tb.grad = None
+    _compare(F.triplet_margin_loss(a, b, c, margin=1.5, swap=True, reduction=reduction),
+             TF.triplet_margin_loss(ta, tb, tc, margin=1.5, swap=True, reduction=reduction), [(a, ta), (b, tb), (c, tc)])
+    x, tx = _pair(rng.standard_normal((5, 4)))
+    yy = rng.choice([-1, 1], (5, 4))
+    _compare(F.hinge_embedding_loss(x, mg.tensor(yy), margin=0.7, reduction=reduction),
+             TF.hinge_embedding_loss(tx, torch.tensor(yy), margin=0.7, reduction=reduction), [(x, tx)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("log_input, full", [(True, False), (False, True), (True, True)])
+def test_poisson_nll_loss(reduction, log_input, full):
+    x, tx = _pair(rng.uniform(0.1, 2.0, (4, 3)))
+    t = rng.integers(0, 5, (4, 3)).astype(np.float64)
+    _compare(F.poisson_nll_loss(x, mg.tensor(t), log_input=log_input, full=full, reduction=reduction),
+             TF.poisson_nll_loss(tx, torch.tensor(t), log_input=log_input, full=full, reduction=reduction), [(x, tx)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_soft_margin_loss(reduction):
+    x, tx = _pair(rng.standard_normal((4, 3)) * 3)
+    t = rng.integers(0, 2, (4, 3)).astype(np.float64)
+    w = rng.uniform(0.5, 2, 3)
+    _compare(F.multilabel_soft_margin_loss(x, mg.tensor(t), weight=mg.tensor(w), reduction=reduction),
+             TF.multilabel_soft_margin_loss(tx, torch.tensor(t), weight=torch.tensor(w), reduction=reduction),
+             [(x, tx)])
+
+
+def test_distance_modules():
+    a, b = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    ours = nn.CosineSimilarity(dim=1)(mg.tensor(a), mg.tensor(b)).numpy()
+    theirs = torch.nn.CosineSimilarity(dim=1)(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    ours = nn.PairwiseDistance(p=1.0)(mg.tensor(a), mg.tensor(b)).numpy()
+    theirs = torch.nn.PairwiseDistance(p=1.0)(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)

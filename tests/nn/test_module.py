@@ -341,6 +341,9 @@ REPR_CASES = [
     "ModuleList()", "ModuleDict({'a': ReLU(), 'b': Linear(1, 1)})", "Hardshrink()", "Softshrink(0.3)", "Softmax2d()",
     "Conv1d(3, 4, 3)", "ConvTranspose2d(3, 4, 3, stride=2, output_padding=1)", "Upsample(scale_factor=2)",
     "MaxPool1d(3)", "AvgPool1d(2)", "Bilinear(2, 3, 4)", "Dropout1d()", "AdaptiveMaxPool2d(2)",
+    "CosineEmbeddingLoss()", "TripletMarginLoss()", "HingeEmbeddingLoss()", "PoissonNLLLoss()",
+    "MultiLabelSoftMarginLoss()", "CosineSimilarity()", "PairwiseDistance()", "MarginRankingLoss()",
+    "SoftMarginLoss()", "GaussianNLLLoss()",
 ]
 
 
