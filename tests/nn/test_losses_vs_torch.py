@@ -221,3 +221,20 @@ def test_distance_modules():
     ours = nn.PairwiseDistance(p=1.0)(mg.tensor(a), mg.tensor(b)).numpy()
     theirs = torch.nn.PairwiseDistance(p=1.0)(torch.tensor(a), torch.tensor(b)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_soft_margin_and_gaussian_nll(reduction):
+    a, ta = _pair(rng.standard_normal(5))
+    b, tb = _pair(rng.standard_normal(5))
+    y = rng.choice([-1.0, 1.0], 5)
+    v = rng.uniform(0.1, 2, 5)
+    _compare(F.margin_ranking_loss(a, b, mg.tensor(y), margin=0.3, reduction=reduction),
+             TF.margin_ranking_loss(ta, tb, torch.tensor(y), margin=0.3, reduction=reduction), [(a, ta), (b, tb)])
+    a.grad = ta.grad = None
+    _compare(F.soft_margin_loss(a, mg.tensor(y), reduction=reduction),
+             TF.soft_margin_loss(ta, torch.tensor(y), reduction=reduction), [(a, ta)])
+    a.grad = ta.grad = None
+    _compare(F.gaussian_nll_loss(a, mg.tensor(b.detach().numpy()), mg.tensor(v), full=True, reduction=reduction),
+             TF.gaussian_nll_loss(ta, torch.tensor(b.detach().numpy()), torch.tensor(v), full=True,
+                                  reduction=reduction), [(a, ta)])
