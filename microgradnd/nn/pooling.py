@@ -87,7 +87,8 @@ class AvgPool1d(AvgPool2d):
                             self.count_include_pad)
 
     def extra_repr(self):
-        return f"kernel_size={_tuple1(self.kernel_size)}, stride={_tuple1(self.stride)}, padding={_tuple1(self.padding)}"
+        return (f"kernel_size={_tuple1(self.kernel_size)}, stride={_tuple1(self.stride)}, "
+                f"padding={_tuple1(self.padding)}")
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):

@@ -501,9 +501,10 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        shown_pad = pad[0] if pad[0] == pad[1] else pad
         raise RuntimeError(
-            f"{op}: pad should be at most half of effective kernel size, but got pad={pad[0] if pad[0] == pad[1] else pad}, "
-            f"kernel_size={kernel[0] if kernel[0] == kernel[1] else kernel} and dilation={dilation[0]}"
+            f"pad should be at most half of effective kernel size, but got pad={shown_pad}, "
+            f"kernel_size={kernel[0] if kernel[0] == kernel[1] else kernel} and dilation={dilation[0]} ({op})"
         )
     h, w = x.shape[-2:]
     pads, out = [], []
@@ -517,8 +518,8 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
             o = (size + 2 * p - span) // s + 1
         if o < 1:
             raise RuntimeError(
-                f"{op}: Given input size: ({x.shape[-3]}x{h}x{w}). Calculated output size: "
-                f"({x.shape[-3]}x{out[0] if out else o}x{o}). Output size is too small"
+                f"Given input size: ({x.shape[-3]}x{h}x{w}). Calculated output size: "
+                f"({x.shape[-3]}x{out[0] if out else o}x{o}). Output size is too small ({op})"
             )
         extra = max((o - 1) * s + span - (size + 2 * p), 0)  # ceil_mode's overhang on the far side
         pads.append((p, p + extra))
