@@ -283,18 +283,23 @@ class Tensor:
 
     # -- new_* constructors: same dtype (unless given) and device as this tensor --------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype (``Tensor.new_zeros``)."""
         return self._new(np.zeros, size, dtype, requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype (``Tensor.new_ones``)."""
         return self._new(np.ones, size, dtype, requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros (PyTorch leaves them uninitialised) of ``size`` with this tensor's dtype (``Tensor.new_empty``)."""
         return self._new(np.zeros, size, dtype, requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` everywhere, this tensor's dtype (``Tensor.new_full``)."""
         return self._new(lambda shape, dtype: np.full(shape, fill_value, dtype=dtype), (size,), dtype, requires_grad)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A copy of ``data`` with this tensor's dtype unless given (``Tensor.new_tensor``)."""
         t = Tensor._make(_to_array(data, _dt.to_dtype(dtype) or self.data.dtype), None)
         return t.requires_grad_() if requires_grad else t
 
@@ -442,36 +447,47 @@ class Tensor:
     clip_ = clamp_
 
     def clamp_min_(self, min):
+        """self = max(self, min) (``Tensor.clamp_min_``)."""
         return self._apply_inplace(lambda t: _ops.clamp(t, min=min), "clamp_min_")
 
     def clamp_max_(self, max):
+        """self = min(self, max) (``Tensor.clamp_max_``)."""
         return self._apply_inplace(lambda t: _ops.clamp(t, max=max), "clamp_max_")
 
     def exp_(self):
+        """self = eˢᵉˡᶠ (``Tensor.exp_``)."""
         return self._apply_inplace(_ops.exp, "exp_")
 
     def log_(self):
+        """self = ln self (``Tensor.log_``)."""
         return self._apply_inplace(_ops.log, "log_")
 
     def sqrt_(self):
+        """self = √self (``Tensor.sqrt_``)."""
         return self._apply_inplace(_ops.sqrt, "sqrt_")
 
     def abs_(self):
+        """self = |self| (``Tensor.abs_``)."""
         return self._apply_inplace(_ops.abs, "abs_")
 
     def neg_(self):
+        """self = -self (``Tensor.neg_``)."""
         return self._apply_inplace(_ops.neg, "neg_")
 
     def pow_(self, exponent):
+        """self = self ** exponent (``Tensor.pow_``)."""
         return self._apply_inplace(lambda t: _ops.pow(t, exponent), "pow_")
 
     def relu_(self):
+        """self = max(self, 0) (``Tensor.relu_``)."""
         return self._apply_inplace(_ops.relu, "relu_")
 
     def sigmoid_(self):
+        """self = σ(self) (``Tensor.sigmoid_``)."""
         return self._apply_inplace(_ops.sigmoid, "sigmoid_")
 
     def tanh_(self):
+        """self = tanh(self) (``Tensor.tanh_``)."""
         return self._apply_inplace(_ops.tanh, "tanh_")
 
     def addcmul_(self, tensor1, tensor2, value=1):
