@@ -511,7 +511,7 @@ class Tensor:
         ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""
         self._check_inplace(name)
         old = Tensor._make(self.data, self.grad_fn)
-        old._vc = self._vc
+        old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = fn(old)
         if _dt._category(result.dtype) > _dt._category(self.data.dtype):
             raise RuntimeError(
@@ -521,7 +521,7 @@ class Tensor:
             return self._write(result.data, name)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
-        self.data, self.grad_fn, self._rg, self._vc = result.data, result.grad_fn, True, result._vc
+        self._rebind(result)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -561,15 +561,23 @@ class Tensor:
         # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
         # The old value stays alive in `old` for the backward of the ops that consumed it.
         old = Tensor._make(self.data, self.grad_fn)
-        old._vc = self._vc
+        old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = getattr(_ops, name[:-1])(old, other)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)  # float32 += float64 stays float32, as in PyTorch
-        self.data = result.data
-        self.grad_fn = result.grad_fn
-        self._rg = True
-        self._vc = result._vc
+        self._rebind(result)
         return self
+
+    def _rebind(self, result):
+        """Become ``result`` (a recorded in-place op computed out of place) and bump this tensor's
+        version, as PyTorch's in-place ops do: a node that saved the old value (as input or output)
+        then refuses to backward, while nodes recorded earlier keep their forward-time edges."""
+        vc = self._vc
+        vc[0] += 1
+        node = result.grad_fn
+        if node is not None and node._output_version is not None:
+            node._output_version = (vc, vc[0])  # the new node's output is this tensor, at this version
+        self.data, self.grad_fn, self._rg = result.data, result.grad_fn, True
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
@@ -578,12 +586,9 @@ class Tensor:
         )
         if needs_graph:
             old = Tensor._make(self.data, self.grad_fn)
-            old._vc = self._vc
+            old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
             result = _ops.index_put(old, _ops.unwrap_index(index), value)
-            self.data = result.data
-            self.grad_fn = result.grad_fn
-            self._rg = True
-            self._vc = result._vc
+            self._rebind(result)
             return
         try:
             self.data[_ops.unwrap_index(index)] = _value_array(value)

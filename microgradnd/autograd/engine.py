@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
-from .function import _FP_IGNORE, _SECOND_BACKWARD, _fp_state, check_versions
+from .function import _FP_IGNORE, _SECOND_BACKWARD, Node, _fp_state, check_versions
 
 _state = grad_mode._state
 
@@ -49,6 +49,12 @@ def unbroadcast_to(grad, shape):
     return grad
 
 
+def _children(node):
+    """The nodes (forward-time edges) or, for a node made without them, the input Tensors."""
+    edges = node.edges
+    return iter(edges) if edges is not None else iter(node.inputs)
+
+
 def topological_order(roots):
     """Nodes reachable from ``roots`` (Tensors), each after every node it consumes (iterative DFS)."""
     from ..tensor import Tensor
@@ -59,15 +65,21 @@ def topological_order(roots):
     for r in roots:
         if r.grad_fn is not None and r.grad_fn not in visited:
             visited.add(r.grad_fn)
-            stack.append((r.grad_fn, iter(r.grad_fn.inputs)))
+            stack.append((r.grad_fn, _children(r.grad_fn)))
         while stack:
             node, children = stack[-1]
             for x in children:
-                if isinstance(x, Tensor):
+                if isinstance(x, Node):  # a forward-time edge
+                    child = x
+                    if child not in visited:
+                        visited.add(child)
+                        stack.append((child, _children(child)))
+                        break
+                elif isinstance(x, Tensor):
                     child = x.grad_fn
                     if child is not None and child not in visited:
                         visited.add(child)
-                        stack.append((child, iter(child.inputs)))
+                        stack.append((child, _children(child)))
                         break
             else:
                 stack.pop()
@@ -193,9 +205,12 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 )
             if anomaly:
                 _check_anomaly(node, grads)
-            for x, g in zip(inputs_, grads):
+            edges = node.edges
+            for i, (x, g) in enumerate(zip(inputs_, grads)):
                 if g is None or not isinstance(x, Tensor) or not x._rg:
                     continue
+                if edges is not None and not node.needs_input_grad[i]:
+                    continue  # x did not require grad when this node was recorded
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)
                 if g.data.shape != x.data.shape:
@@ -208,7 +223,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                         ) from None
                 if g.data.dtype != x.data.dtype:
                     g = g.to(x.data.dtype)
-                fn = x.grad_fn
+                fn = x.grad_fn if edges is None else edges[i]  # the node that made x, at forward time
                 if fn is None:
                     send(x, g)
                 else:  # send(x, g) inlined for the common case: an op's output

@@ -69,7 +69,7 @@ class Node:
 
     __slots__ = (
         "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions",
-        "_released", "_hooks", "_retained", "seq", "_versions_inputs", "_output_version",
+        "_released", "_hooks", "_retained", "seq", "_versions_inputs", "_output_version", "edges",
         "__dict__", "__weakref__",
     )
 
@@ -85,6 +85,9 @@ class Node:
         self._retained = None
         self._versions_inputs = None  # input versions at forward, for ops that read their inputs
         self._output_version = None
+        # each Tensor input's grad_fn at forward time (PyTorch's edges): a later in-place op that
+        # rebinds an input to a new node must not reroute this node's gradient (None: read x.grad_fn)
+        self.edges = None
         self.seq = _next_seq()
 
     # -- PyTorch's ctx API ------------------------------------------------------------------------
@@ -232,6 +235,7 @@ class Function:
                     ctx._versions_inputs = (a._vc[0] if isinstance(a, Tensor) else None,
                                             b._vc[0] if isinstance(b, Tensor) else None)
                 result = Tensor._make(out, ctx)
+                ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
                 if cls.saves_output:
                     ctx._output_version = (result._vc, 0)
                 return result
@@ -266,14 +270,18 @@ class Function:
         if record:
             needs = []
             versions = []
-            for a in args:  # one pass: which inputs need a gradient, and their versions now
+            edges = []
+            for a in args:  # one pass: which inputs need a gradient, their versions and nodes now
                 if isinstance(a, Tensor):
                     needs.append(a._rg)
                     versions.append(a._vc[0])
+                    edges.append(a.grad_fn)
                 else:
                     needs.append(False)
                     versions.append(None)
+                    edges.append(None)
             ctx.needs_input_grad = tuple(needs)
+            ctx.edges = tuple(edges)
             if cls.saves_inputs:
                 ctx._versions_inputs = tuple(versions)
             if cls.saves_output:
