@@ -291,3 +291,37 @@ def test_interpolate_nearest_matches_pytorch(kwargs):
     x = np.random.default_rng(19).standard_normal((1, 2, 7))
     np.testing.assert_array_equal(F.interpolate(mg.tensor(x), **kwargs).numpy(),
                                   torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy())
+
+
+def test_pooling_fuzz_against_pytorch():
+    """Random kernel/stride/padding/dilation/ceil_mode/count_include_pad: same shapes, values, gradients,
+    and the same error type where PyTorch refuses. Windows lying wholly in the padding (max = -inf) are
+    left out: PyTorch sends their gradient to an out-of-range index there."""
+    rng = np.random.default_rng(20)
+    for _ in range(60):
+        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        k = tuple(int(v) for v in rng.integers(1, 4, 2))
+        s = tuple(int(v) for v in rng.integers(1, 4, 2))
+        p = tuple(int(rng.integers(0, kk // 2 + 1)) for kk in k)
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        ceil, cip = bool(rng.integers(0, 2)), bool(rng.integers(0, 2))
+        x = rng.standard_normal((2, 3, h, w))
+        for fn, kwargs in (("max_pool2d", dict(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil)),
+                           ("avg_pool2d", dict(kernel_size=k, stride=s, padding=p, ceil_mode=ceil,
+                                               count_include_pad=cip))):
+            xm = mg.tensor(x, requires_grad=True)
+            try:
+                om = getattr(F, fn)(xm, **kwargs)
+            except RuntimeError:
+                with pytest.raises(RuntimeError):
+                    getattr(torch.nn.functional, fn)(torch.tensor(x), **kwargs)
+                continue
+            if np.isinf(om.detach().numpy()).any():
+                continue
+            xt = torch.tensor(x, requires_grad=True)
+            ot = getattr(torch.nn.functional, fn)(xt, **kwargs)
+            np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-12, atol=1e-12)
+            g = rng.standard_normal(om.shape)
+            om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+            np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{fn} {kwargs} {(h, w)}")
