@@ -325,3 +325,39 @@ def test_pooling_fuzz_against_pytorch():
             om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
             np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12,
                                        err_msg=f"{fn} {kwargs} {(h, w)}")
+
+
+def test_conv2d_fuzz_against_pytorch():
+    """Random geometry (kernel, stride, padding incl. 'same'/'valid', dilation, groups, bias, unbatched)."""
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        groups = int(rng.choice([1, 1, 2]))
+        cin, cout = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+        k = tuple(int(v) for v in rng.integers(1, 4, 2))
+        s = tuple(int(v) for v in rng.integers(1, 3, 2))
+        d = tuple(int(v) for v in rng.integers(1, 3, 2))
+        padding = rng.choice(["int", "pair", "same", "valid"])
+        pad = {"int": int(rng.integers(0, 3)), "pair": tuple(int(v) for v in rng.integers(0, 3, 2)),
+               "same": "same", "valid": "valid"}[padding]
+        if pad == "same":
+            s = (1, 1)
+        h, w = (int(v) for v in rng.integers(3, 9, 2))
+        shape = (cin, h, w) if rng.random() < 0.2 else (2, cin, h, w)
+        x, wt = rng.standard_normal(shape), rng.standard_normal((cout, cin // groups) + k)
+        b = rng.standard_normal(cout) if rng.random() < 0.7 else None
+        kwargs = dict(stride=s, padding=pad, dilation=d, groups=groups)
+        xm, wm = mg.tensor(x, requires_grad=True), mg.tensor(wt, requires_grad=True)
+        xt, wtt = torch.tensor(x, requires_grad=True), torch.tensor(wt, requires_grad=True)
+        try:
+            ot = torch.nn.functional.conv2d(xt, wtt, None if b is None else torch.tensor(b), **kwargs)
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                F.conv2d(xm, wm, None if b is None else mg.tensor(b), **kwargs)
+            continue
+        om = F.conv2d(xm, wm, None if b is None else mg.tensor(b), **kwargs)
+        np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=str(kwargs))
+        g = rng.standard_normal(om.shape)
+        om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(kwargs))
+        np.testing.assert_allclose(wm.grad.numpy(), wtt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(kwargs))
