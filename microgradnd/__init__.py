@@ -21,15 +21,16 @@ from .creation import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, arange
                        randperm, tensor, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
-from .ops import (T, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_tensors,
-                  broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat, concatenate, cos, cumsum,
-                  div, dot, elu, eq, equal, exp, expand, flatten, flip, floor, ge, gelu, gt, isclose,
-                  isfinite, isinf, isnan, le, leaky_relu, log, log_softmax, logical_and, logical_not,
-                  logical_or, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv,
-                  narrow, ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape, round,
-                  rsqrt, selu, sigmoid, sign, silu, sin, softmax, softplus, split, sqrt, square, squeeze,
-                  stack, std, sub, sum, t, tanh, transpose, trunc, unbind, unflatten, unsqueeze, var, view,
-                  where)
+from .ops import (abs, add, addcdiv, addcmul, all, allclose, amax, amin, any, argmax, argmin, bincount,
+                  bmm, broadcast_tensors, broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat,
+                  concatenate, cos, cosh, count_nonzero, cumsum, div, dot, elu, eq, equal, erf, exp,
+                  expand, flatten, flip, floor, ge, gelu, gt, isclose, isfinite, isinf, isnan, le,
+                  leaky_relu, lerp, log, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+                  logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv,
+                  narrow, ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape,
+                  roll, round, rsqrt, selu, sigmoid, sign, silu, sin, sinh, softmax, softplus, split, sqrt,
+                  square, squeeze, stack, std, std_mean, sub, sum, T, t, tanh, transpose, trunc, unbind,
+                  unflatten, unique, unsqueeze, var, var_mean, view, where)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device

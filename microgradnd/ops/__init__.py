@@ -17,17 +17,17 @@ import numpy as np
 from . import activation, elementwise, linalg, reduce, shape
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                          sigmoid, silu, softplus, step, tanh)
-from .elementwise import (abs, add, cast, ceil, clamp, clip, clone, cos, div, exp, floor, log, maximum,
-                          masked_fill, minimum, mul, neg, pow, reciprocal, round, rsqrt, sign, sin, sqrt, square,
-                          sub, trunc, where)
+from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, cosh, div, erf, exp,
+                          floor, lerp, log, masked_fill, maximum, minimum, mul, neg, pow, reciprocal, round, rsqrt,
+                          sign, sin, sinh, sqrt, square, sub, trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
-from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean,
-                     min, norm, prod, softmax, std, sum, values_indices, var)
+from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
+                     mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
 from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
-                    expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad,
-                    permute, repeat, reshape, split, squeeze, stack, t, transpose, unbind, unflatten,
-                    unsqueeze, unwrap_index, view)
+                    expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad, permute,
+                    repeat, reshape, roll, split, squeeze, stack, t, transpose, unbind, unflatten, unsqueeze,
+                    unwrap_index, view)
 from .util import Tensor, constant
 
 
@@ -73,6 +73,24 @@ def isinf(x):
 
 def isfinite(x):
     return Tensor._make(np.isfinite(x.data), None)
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct values, sorted (``torch.unique``); optionally inverse indices and counts."""
+    values, inverse, counts = np.unique(_raw(x), return_inverse=True, return_counts=True, axis=dim)
+    out = [Tensor._make(values, None)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(np.shape(_raw(x)) if dim is None else -1).astype(np.int64), None))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64), None))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(x, weights=None, minlength=0):
+    """Counts of each non-negative integer (``torch.bincount``)."""
+    w = None if weights is None else _raw(weights)
+    out = np.bincount(_raw(x), weights=w, minlength=minlength)
+    return Tensor._make(out if w is not None else out.astype(np.int64), None)
 
 
 def equal(a, b):
@@ -150,7 +168,9 @@ def install_tensor_methods(cls):
         "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,
         "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
         "softmax": softmax, "log_softmax": log_softmax, "norm": norm, "all": all, "any": any,
-        "cumsum": cumsum,
+        "cumsum": cumsum, "count_nonzero": count_nonzero, "erf": erf, "sinh": sinh, "cosh": cosh, "lerp": lerp,
+        "addcmul": addcmul, "addcdiv": addcdiv, "roll": roll, "unique": unique, "bincount": bincount,
+        "logical_xor": logical_xor, "ndimension": lambda self: self.ndim,
         "reshape": reshape, "view": view, "flatten": flatten, "unflatten": unflatten,
         "permute": permute, "transpose": transpose, "t": t, "squeeze": squeeze, "unsqueeze": unsqueeze,
         "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "split": split,

@@ -222,6 +222,22 @@ class Cos(Op):
         return -grad * sin(x)
 
 
+@register("erf", arity=1, smooth=True)
+class Erf(Op):
+    """out = erf x;  d/dx = 2/√π · e^(-x²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        from .activation import _erf
+
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * exp(x * x * -1.0) * (2.0 / np.sqrt(np.pi))
+
+
 @register("maximum", arity=2, smooth=False, distinct=True)
 class Maximum(Op):
     """out = max(a, b) elementwise; the gradient goes to the larger input (split evenly on ties, as PyTorch)"""
@@ -512,6 +528,32 @@ log = _unary(Log, "log")
 sqrt = _unary(Sqrt, "sqrt")
 sin = _unary(Sin, "sin")
 cos = _unary(Cos, "cos")
+erf = _unary(Erf, "erf")
+
+
+def sinh(x):
+    """(eˣ - e⁻ˣ) / 2 (``torch.sinh``)."""
+    return (exp(x) - exp(neg(x))) * 0.5
+
+
+def cosh(x):
+    """(eˣ + e⁻ˣ) / 2 (``torch.cosh``)."""
+    return (exp(x) + exp(neg(x))) * 0.5
+
+
+def lerp(start, end, weight):
+    """start + weight·(end - start) (``torch.lerp``)."""
+    return add(start, mul(weight, sub(end, start)))
+
+
+def addcmul(x, tensor1, tensor2, value=1):
+    """x + value·tensor1·tensor2 (``torch.addcmul``)."""
+    return add(x, mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(x, tensor1, tensor2, value=1):
+    """x + value·tensor1/tensor2 (``torch.addcdiv``)."""
+    return add(x, mul(div(tensor1, tensor2), value))
 
 
 def abs(x):  # noqa: A001 - torch.abs
@@ -688,3 +730,9 @@ add_spec(OpSpec(name="reciprocal", arity=1, avoid=((0, 0.0, 0.3),), covers=(Div,
 add_spec(OpSpec(name="add_alpha", arity=2, covers=(Add, Mul), call=lambda a, b: add(a, b, alpha=-1.5)))
 add_spec(OpSpec(name="masked_fill", arity=1, covers=(Where,), call=lambda x, mask: masked_fill(x, Tensor._make(mask, None), -0.5),
                 kwargs=lambda rng, shapes: {"mask": rng.random(shapes[0]) < 0.5}))
+for _name in ("sinh", "cosh"):
+    add_spec(OpSpec(name=_name, arity=1, covers=(Exp, Neg, Sub, Add, Mul)))
+add_spec(OpSpec(name="lerp", arity=3, covers=(Add, Sub, Mul)))
+add_spec(OpSpec(name="addcmul", arity=3, covers=(Add, Mul), kwargs=lambda rng, shapes: {"value": float(rng.choice([1.0, -0.5]))}))
+add_spec(OpSpec(name="addcdiv", arity=3, covers=(Add, Div), avoid=((2, 0.0, 0.3),),
+                kwargs=lambda rng, shapes: {"value": float(rng.choice([1.0, -0.5]))}))

@@ -381,6 +381,24 @@ def amin(x, dim=(), keepdim=False):
     return Amin.apply(x, dims=dims, keepdim=keepdim)
 
 
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(var, mean) (``torch.var_mean``)."""
+    return (var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(std, mean) (``torch.std_mean``)."""
+    return (std(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def count_nonzero(x, dim=None):
+    """Number of non-zero elements over ``dim`` (``torch.count_nonzero``)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return constant(np.asarray(np.count_nonzero(data, axis=dim), dtype=np.int64))
+
+
 def argmax(x, dim=None, keepdim=False, **kwargs):
     """Index of the largest value (flattened when dim is None) (``torch.argmax``)."""
     dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmax")

@@ -552,6 +552,23 @@ def _state_enabled():
     return _state.enabled
 
 
+def roll(x, shifts, dims=None):
+    """Elements shifted cyclically by ``shifts`` along ``dims`` (flattened when None) (``torch.roll``)."""
+    x = _tensor(x, "roll")
+    if dims is None:
+        return reshape(roll(reshape(x, -1), shifts, 0), x.shape)
+    shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)}")
+    for shift, dim in zip(shifts, dims):
+        d = norm_dim(dim, x.ndim, "roll")
+        n = x.shape[d]
+        if n:
+            x = getitem(x, (slice(None),) * d + ((np.arange(n) - int(shift)) % n,))
+    return x
+
+
 def index_add_into(g, shape, index):
     """zeros(shape) with ``g`` scatter-added at ``index`` (repeated indices accumulate)."""
     return IndexAddInto.apply(_tensor(g, "index_add_into"), shape=tuple(shape), index=index)
@@ -722,3 +739,7 @@ def _setitem_copy(x, index, v):
     y = x * 1.0  # a non-leaf copy: the in-place write is recorded in the graph
     y[index] = v
     return y
+
+
+add_spec(OpSpec(name="roll", arity=1, broadcast=False, min_dims=1, covers=(GetItem,),
+                kwargs=lambda rng, shapes: {"shifts": int(rng.integers(-3, 4)), "dims": random_dim(rng, len(shapes[0]))}))
