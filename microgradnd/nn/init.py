@@ -1,5 +1,6 @@
 """Weight initialisation (``torch.nn.init``): every function fills a tensor in place under
-``no_grad`` from the global generator (``mg.manual_seed``) or ``generator=``, and returns it."""
+``no_grad`` from the global generator (``mg.manual_seed``) or ``generator=``, and returns it.
+A NumPy array (what ``param.data`` is in microgradnd) is filled in place too."""
 from __future__ import annotations
 
 import math
@@ -56,6 +57,9 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def _fill(tensor, array):
+    if isinstance(tensor, np.ndarray):  # ``init.normal_(m.weight.data)``: .data is the array here
+        np.copyto(tensor, array, casting="unsafe")
+        return tensor
     with no_grad():
         tensor.copy_(array)
     return tensor
@@ -165,10 +169,11 @@ def orthogonal_(tensor, gain=1, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, times ``gain``."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    size = int(np.prod(tensor.shape))
+    if size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.numel() // rows
+    cols = size // rows
     flat = _rng(generator).normal(0.0, 1.0, size=(rows, cols))
     if rows < cols:
         flat = flat.T

@@ -86,3 +86,15 @@ def test_init_works_on_parameters_that_require_grad_and_uses_the_seed():
 def test_float64_tensors_get_float64_draws():
     t = init.uniform_(mg.empty(5, dtype=mg.float64))
     assert t.dtype == mg.float64 and len(set(t.tolist())) == 5
+
+
+def test_init_fills_the_array_behind_param_data():
+    # PyTorch code writes nn.init.xavier_uniform_(m.weight.data); .data is the NumPy array here
+    lin = nn.Linear(3, 4)
+    nn.init.constant_(lin.bias.data, 0.1)
+    assert lin.bias.detach().numpy().tolist() == pytest.approx([0.1] * 4)
+    nn.init.xavier_uniform_(lin.weight.data)
+    bound = math.sqrt(6 / 7)
+    assert np.abs(lin.weight.detach().numpy()).max() <= bound
+    nn.init.zeros_(lin.weight.data)
+    assert not lin.weight.detach().numpy().any()
