@@ -324,3 +324,22 @@ def test_new_constructors_keep_dtype():
     assert x.new_ones((2, 2)).shape == (2, 2) and x.new_empty(1, 2).shape == (1, 2)
     assert x.new_full((2,), 7.0).tolist() == [7.0, 7.0] and x.new_tensor([1, 2]).dtype == mg.float64
     assert x.new_zeros(2, dtype=mg.int64).dtype == mg.int64 and x.new_ones(2, requires_grad=True).requires_grad
+
+
+def test_small_utilities_match_pytorch_semantics():
+    x = mg.tensor([[1.0, 0.0, 3.0], [0.0, 0.0, 6.0]])
+    var, mean = mg.var_mean(x, dim=1)
+    std, mean2 = mg.std_mean(x, dim=1, keepdim=True)
+    np.testing.assert_allclose(var.data, x.data.var(1, ddof=1))
+    np.testing.assert_allclose(std.data, x.data.std(1, ddof=1, keepdims=True))
+    assert mean.tolist() == [4.0 / 3.0, 2.0] and mean2.shape == (2, 1)
+    assert mg.count_nonzero(x).item() == 3 and mg.count_nonzero(x, dim=0).tolist() == [1, 0, 2]
+    values, counts = mg.unique(mg.tensor([3, 1, 3, 2]), return_counts=True)
+    assert values.tolist() == [1, 2, 3] and counts.tolist() == [1, 1, 2]
+    assert mg.bincount(mg.tensor([0, 2, 2])).tolist() == [1, 0, 2]
+    assert mg.roll(mg.arange(5), 2).tolist() == [3, 4, 0, 1, 2]
+    assert mg.roll(mg.arange(6).reshape(2, 3), 1, 1).tolist() == [[2, 0, 1], [5, 3, 4]]
+    assert mg.logical_xor(mg.tensor([True, False]), mg.tensor([True, True])).tolist() == [False, True]
+    np.testing.assert_allclose(mg.erf(mg.tensor([0.5], dtype=mg.float64)).data, [0.5204998778130465])
+    assert mg.lerp(mg.zeros(2), mg.ones(2), 0.25).tolist() == [0.25, 0.25]
+    assert mg.addcmul(mg.ones(2), mg.ones(2), mg.full((2,), 3.0), value=2).tolist() == [7.0, 7.0]
