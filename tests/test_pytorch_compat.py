@@ -81,3 +81,66 @@ def test_bce_elementwise_has_no_numpy_warning_at_special_values(dtype):
     loss.sum().backward()
     np.testing.assert_allclose(loss.data, [100.0, 100.0, np.log(2)], rtol=1e-6)
     assert np.all(np.isfinite(at.grad.data))
+
+
+# -- selection ops common in PyTorch scripts (values from PyTorch 2.13) -----------------------------
+def test_gather_and_its_gradient():
+    a = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=mg.float64, requires_grad=True)
+    g = a.gather(1, mg.tensor([[2, 2], [0, 1]]))
+    assert g.tolist() == [[3.0, 3.0], [4.0, 5.0]]
+    g.sum().backward()
+    assert a.grad.tolist() == [[0.0, 0.0, 2.0], [1.0, 1.0, 0.0]]
+    x = mg.tensor([0.5, -1.0], dtype=mg.float64, requires_grad=True)
+    y = mg.gather(x, 0, mg.tensor([1, 1, 0]))
+    (gx,) = mg.autograd.grad((y ** 2).sum(), x, create_graph=True)
+    assert gx.tolist() == [1.0, -4.0]
+    gx.sum().backward()  # double backward through scatter-add
+    assert x.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError):
+        a.gather(1, mg.tensor([[3, 0], [0, 0]]))
+
+
+def test_sort_argsort_topk_as_in_an_accuracy_function():
+    a = mg.tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.9]], requires_grad=True)
+    v, i = mg.sort(a, dim=1, descending=True)
+    assert i.tolist() == [[1, 2, 0], [2, 0, 1]]
+    np.testing.assert_allclose(v.data, [[0.7, 0.2, 0.1], [0.9, 0.5, 0.3]])
+    assert a.argsort(dim=0).tolist() == [[0, 1, 0], [1, 0, 1]]
+    top = a.topk(2, 1, True, True)
+    assert top.indices.tolist() == [[1, 2], [2, 0]]
+    top.values.sum().backward()
+    assert a.grad.tolist() == [[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]]
+    _, pred = a.topk(1, 1)
+    assert (pred.t() == mg.tensor([[1, 0]])).sum().item() == 1
+    assert mg.topk(a, 1, dim=0, largest=False).indices.tolist() == [[0, 1, 0]]
+
+
+def test_tril_triu_attention_mask():
+    t = 3
+    tril = mg.tril(mg.ones(t, t))
+    assert tril.tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+    assert mg.triu(mg.ones(2, 3), diagonal=1).tolist() == [[0, 1, 1], [0, 0, 1]]
+    wei = mg.zeros(t, t).masked_fill(tril == 0, float("-inf")).softmax(dim=-1)
+    np.testing.assert_allclose(wei.data, [[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    x = mg.ones(2, 2, requires_grad=True)
+    x.triu().sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [0.0, 1.0]]
+
+
+def test_index_select_masked_select_nonzero():
+    a = mg.tensor([[1.0, -2.0], [-3.0, 4.0]])
+    assert mg.index_select(a, 1, mg.tensor([1, 1, 0])).tolist() == [[-2.0, -2.0, 1.0], [4.0, 4.0, -3.0]]
+    assert a.masked_select(a > 0).tolist() == [1.0, 4.0]
+    assert mg.nonzero(a > 0).tolist() == [[0, 0], [1, 1]]
+    assert [t.tolist() for t in (a < 0).nonzero(as_tuple=True)] == [[0, 1], [1, 0]]
+
+
+def test_log1p_expm1_log2_log10_tan_values_and_gradients():
+    x = mg.tensor([1e-10, 0.5], dtype=mg.float64, requires_grad=True)
+    np.testing.assert_allclose(mg.log1p(x).data, [1e-10 - 5e-21, np.log(1.5)], rtol=1e-15)
+    np.testing.assert_allclose(mg.expm1(x).data, [1e-10 + 5e-21, np.exp(0.5) - 1], rtol=1e-15)
+    assert mg.log2(mg.tensor([8])).tolist() == [3.0]
+    np.testing.assert_allclose(mg.log10(mg.tensor([1000.0], dtype=mg.float64)).data, [3.0], rtol=1e-15)
+    (mg.log1p(x) + mg.tan(x)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 1 / (1 + x.data) + 1 / np.cos(x.data) ** 2, rtol=1e-12)
+    assert mg.tensor([1, 2]).type_as(x).dtype == mg.float64 and x.ndimension() == 1

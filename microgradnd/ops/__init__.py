@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activation, elementwise, linalg, reduce, shape
+from . import activation, elementwise, linalg, reduce, selection, shape
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                          sigmoid, silu, softplus, step, tanh)
 from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, cosh, div, erf, exp,
@@ -24,6 +24,8 @@ from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
                      mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
+from .selection import (argsort, expm1, gather, index_select, log1p, log2, log10, masked_select, nonzero,
+                        sort, tan, topk, tril, triu)
 from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
                     expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad, permute,
                     repeat, reshape, roll, split, squeeze, stack, t, transpose, unbind, unflatten, unsqueeze,
@@ -180,6 +182,8 @@ def install_tensor_methods(cls):
         "logical_not": logical_not, "logical_and": logical_and, "logical_or": logical_or,
     }
     for name, fn in methods.items():
+        setattr(cls, name, fn)
+    for name, fn in selection.METHODS.items():
         setattr(cls, name, fn)
     cls.view_as = lambda self, other: reshape(self, other.shape)
     cls.reshape_as = cls.view_as

@@ -255,6 +255,7 @@ TORCH_CALLS = {
     "pow_scalar_base": lambda x, base: base ** x, "add_alpha": lambda a, b: torch.add(a, b, alpha=-1.5),
     "round_decimals": lambda x: torch.round(x, decimals=1), "prod_with_zeros": lambda x, dim, keepdim: x.prod(dim, keepdim),
     "softplus_large": lambda x: torch.nn.functional.softplus(x), "sigmoid_large": torch.sigmoid,
+    "gather": lambda x, dim, index: torch.gather(x, dim, torch.as_tensor(index)),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",

@@ -1,0 +1,257 @@
+"""Selection ops PyTorch scripts use often: ``gather``, ``index_select``, ``sort``/``argsort``/``topk``,
+``tril``/``triu``, ``masked_select``, ``nonzero``; and the elementwise ``log1p expm1 log2 log10 tan``.
+
+``gather`` is one primitive whose backward is a scatter-add (itself a primitive whose backward is
+``gather``), so double backward works; ``sort``/``topk`` values are a ``gather`` of the input at the
+sorted indices, so their gradient flows back to the selected elements as in PyTorch.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from .elementwise import log, where
+from .reduce import values_indices
+from .registry import random_dim, register
+from .util import Tensor, constant
+
+
+def _index_array(index, op):
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
+    return idx.astype(np.int64, copy=False)
+
+
+def _gather_kwargs(rng, shapes):
+    shape = shapes[0]
+    dim = random_dim(rng, len(shape))
+    side = shape[dim] if shape else 1
+    idx_shape = tuple(int(rng.integers(1, n + 1)) for n in shape)
+    return {"dim": dim, "index": rng.integers(0, side, size=idx_shape)}  # an array: torch twin wraps it
+
+
+@register("gather", arity=1, smooth=True, kwargs=_gather_kwargs)
+class Gather(Op):
+    """out[i][j] = x[index[i][j]][j] along ``dim`` (``torch.gather``);
+    dx = scatter_add(zeros_like(x), dim, index, grad)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        if x.ndim == 0:
+            return x[()] if index.size else x.reshape(index.shape)
+        return np.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, dim, index = ctx.inputs
+        return ScatterAdd.apply(grad, dim, index, shape=x.shape), None, None
+
+
+@register("gather")  # gather's backward: the same spec exercises it
+class ScatterAdd(Op):
+    """out = zeros(shape) with ``src`` added at ``index`` along ``dim`` (``Tensor.scatter_add``);
+    dsrc = gather(grad, dim, index)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, src, dim, index, shape):
+        out = np.zeros(shape, dtype=src.dtype)
+        if out.ndim == 0:
+            return out + src.sum()
+        axes = np.indices(index.shape, sparse=True)
+        where_ = list(axes)
+        where_[dim] = index
+        np.add.at(out, tuple(where_), src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        src, dim, index = ctx.inputs
+        g = gather(grad, dim, index)
+        return g, None, None
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    """out[..., i, ...] = input[..., index[..., i, ...], ...] along ``dim`` (``torch.gather``)."""
+    idx = _index_array(index, "gather")
+    if idx.ndim != input.ndim and not (input.ndim == 0 and idx.ndim <= 1):
+        raise RuntimeError("gather(): Index tensor must have the same number of dimensions as input tensor")
+    nd = max(input.ndim, 1)
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+    dim = dim % nd
+    if input.ndim and idx.size and (idx.min() < -input.shape[dim] or idx.max() >= input.shape[dim]):
+        raise RuntimeError(f"index {int(idx.max())} is out of bounds for dimension {dim} with size {input.shape[dim]}")
+    return Gather.apply(input, dim, np.where(idx < 0, idx + (input.shape[dim] if input.ndim else 1), idx))
+
+
+def index_select(input, dim, index):
+    """The slices of ``input`` at ``index`` (1-D) along ``dim`` (``torch.index_select``)."""
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    dim = dim % max(input.ndim, 1)
+    return input[(slice(None),) * dim + (constant(idx.reshape(-1)),)]
+
+
+def _sort_indices(x, dim, descending, stable=True):
+    data = x.data
+    if data.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    key = -data if descending and data.dtype.kind != "b" else data
+    if descending and data.dtype.kind == "b":
+        key = ~data
+    if descending and data.dtype.kind == "f":
+        key = np.where(np.isnan(data), -np.inf, -data)  # NaN sorts as the largest, like PyTorch
+    return np.argsort(key, axis=dim, kind="stable").astype(np.int64)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along ``dim`` (``torch.sort``); gradients flow to the moved elements."""
+    idx = _sort_indices(input, dim, descending)
+    return values_indices(gather(input, dim, constant(idx)) if input.ndim else input.clone(), constant(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort ``input`` along ``dim`` (``torch.argsort``)."""
+    return constant(_sort_indices(input, dim, descending))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices (``torch.topk``)."""
+    n = input.shape[dim] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (k={k}, size {n} along dim {dim})")
+    idx = _sort_indices(input, dim, descending=largest)
+    idx = np.take(idx, np.arange(k), axis=dim) if input.ndim else idx
+    return values_indices(gather(input, dim, constant(idx)) if input.ndim else input.clone(), constant(idx))
+
+
+def _triangle(input, diagonal, lower):
+    if input.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+    rows, cols = input.shape[-2:]
+    keep = (np.tri(rows, cols, diagonal, dtype=bool) if lower
+            else ~np.tri(rows, cols, diagonal - 1, dtype=bool))
+    if not input.requires_grad:
+        return constant(np.where(keep, input.data, np.zeros((), dtype=input.dtype)))
+    return where(constant(keep), input, constant(np.zeros((), dtype=input.dtype)))
+
+
+def tril(input, diagonal=0):
+    """Lower triangle of the last two dims, the rest zero (``torch.tril``)."""
+    return _triangle(input, diagonal, True)
+
+
+def triu(input, diagonal=0):
+    """Upper triangle of the last two dims, the rest zero (``torch.triu``)."""
+    return _triangle(input, diagonal, False)
+
+
+def masked_select(input, mask):
+    """1-D tensor of the elements where ``mask`` is True, broadcast together (``torch.masked_select``)."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    shape = np.broadcast_shapes(input.shape, m.shape)
+    x = input if input.shape == shape else input.expand(*shape)
+    return x[constant(np.broadcast_to(m, shape))]
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: (n, ndim) int64, or one tensor per dim (``torch.nonzero``)."""
+    data = input.data
+    if as_tuple:
+        return tuple(constant(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
+    return constant(np.argwhere(data).astype(np.int64))
+
+
+@register("log1p", arity=1, smooth=True, domain=(-0.9, 3.0))
+class Log1p(Op):
+    """out = ln(1 + x);  d/dx = 1/(1 + x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad / (x + 1.0)
+
+
+@register("expm1", arity=1, smooth=True, domain=(-3.0, 3.0))
+class Expm1(Op):
+    """out = eˣ - 1;  d/dx = out + 1"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.expm1(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.output + 1.0)
+
+
+@register("tan", arity=1, smooth=True, domain=(-1.2, 1.2))
+class Tan(Op):
+    """out = tan x;  d/dx = 1 + out²"""
+
+    saves_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.tan(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.output * ctx.output + 1.0)
+
+
+def _float_input(x):
+    return x if x.dtype.kind == "f" else x.float()
+
+
+def log1p(input):
+    """ln(1 + x), exact for small x (``torch.log1p``)."""
+    return Log1p.apply(_float_input(input))
+
+
+def expm1(input):
+    """eˣ - 1, exact for small x (``torch.expm1``)."""
+    return Expm1.apply(_float_input(input))
+
+
+def tan(input):
+    """tan x (``torch.tan``)."""
+    return Tan.apply(_float_input(input))
+
+
+def log2(input):
+    """log₂ x = ln x / ln 2 (``torch.log2``)."""
+    return log(_float_input(input)) * (1.0 / math.log(2.0))
+
+
+def log10(input):
+    """log₁₀ x = ln x / ln 10 (``torch.log10``)."""
+    return log(_float_input(input)) * (1.0 / math.log(10.0))
+
+
+def type_as(input, other):
+    """``input`` cast to ``other``'s dtype (``Tensor.type_as``)."""
+    return input.to(other.dtype)
+
+
+PUBLIC = {
+    "gather": gather, "index_select": index_select, "sort": sort, "argsort": argsort, "topk": topk,
+    "tril": tril, "triu": triu, "masked_select": masked_select, "nonzero": nonzero, "log1p": log1p,
+    "expm1": expm1, "tan": tan, "log2": log2, "log10": log10,
+}
+
+METHODS = dict(PUBLIC, type_as=type_as, ndimension=lambda self: self.ndim)
