@@ -185,7 +185,7 @@ def test_conv_transpose2d_gradcheck_and_second_order():
 
 def test_conv_transpose_is_the_adjoint_of_conv():
     # <conv(x), y> = <x, conv_transpose(y)> for the same weight
-    x, y, w = mg.randn(2, 3, 7, 6), mg.randn(2, 4, 4, 4), mg.randn(4, 3, 3, 2)
+    x, y, w = (mg.randn(*shape, dtype=mg.float64) for shape in ((2, 3, 7, 6), (2, 4, 4, 4), (4, 3, 3, 2)))
     lhs = (F.conv2d(x, w, stride=2, padding=1) * y).sum().item()
     rhs = (x * F.conv_transpose2d(y, w, stride=2, padding=1)).sum().item()
-    assert lhs == pytest.approx(rhs, rel=1e-4)
+    assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10)

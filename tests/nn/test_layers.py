@@ -108,8 +108,8 @@ def test_linear_shapes_and_formula():
     lin = nn.Linear(3, 2)
     assert lin.weight.shape == (2, 3) and lin.bias.shape == (2,)
     x = mg.randn(5, 3)
-    expected = x.numpy() @ lin.weight.detach().detach().numpy().T + lin.bias.detach().detach().numpy()
-    np.testing.assert_allclose(lin(x).detach().detach().numpy(), expected, rtol=1e-6)
+    expected = x.numpy() @ lin.weight.detach().numpy().T + lin.bias.detach().numpy()
+    np.testing.assert_allclose(lin(x).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
     assert lin(mg.randn(4, 7, 3)).shape == (4, 7, 2)  # any leading dims
     assert lin(mg.randn(3)).shape == (2,)
     assert nn.Linear(3, 2, bias=False).bias is None
@@ -122,21 +122,21 @@ def test_default_init_bounds():
     lin = nn.Linear(50, 40)
     bound = 1 / math.sqrt(50)
     for p in (lin.weight, lin.bias):
-        a = p.detach().detach().numpy()
+        a = p.detach().numpy()
         assert a.min() >= -bound and a.max() <= bound and a.max() > 0.8 * bound and a.min() < -0.8 * bound
     conv = nn.Conv2d(3, 8, 5)
     bound = 1 / math.sqrt(3 * 25)
     for p in (conv.weight, conv.bias):
-        a = p.detach().detach().numpy()
+        a = p.detach().numpy()
         assert a.min() >= -bound and a.max() <= bound
     assert conv.weight.shape == (8, 3, 5, 5) and conv.weight.dtype == mg.float32
 
 
 def test_seeded_init_is_reproducible():
     mg.manual_seed(3)
-    a = nn.Linear(4, 4).weight.detach().detach().numpy().copy()
+    a = nn.Linear(4, 4).weight.detach().numpy().copy()
     mg.manual_seed(3)
-    b = nn.Linear(4, 4).weight.detach().detach().numpy()
+    b = nn.Linear(4, 4).weight.detach().numpy()
     assert np.array_equal(a, b)
 
 
@@ -167,7 +167,7 @@ def test_dropout_gradient_uses_the_same_mask():
     x = mg.ones(50, requires_grad=True)
     y = F.dropout(x, 0.5)
     y.sum().backward()
-    assert np.array_equal(x.grad.numpy(), y.detach().detach().numpy())
+    assert np.array_equal(x.grad.numpy(), y.detach().numpy())
 
 
 def test_dropout2d_drops_whole_channels():
@@ -226,7 +226,7 @@ def test_batchnorm1d_on_3d_input():
     x = mg.randn(4, 3, 5)
     y = bn(x).detach().numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2)), 0, atol=1e-5)
-    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x.numpy().mean(axis=(0, 2)), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x.numpy().mean(axis=(0, 2)), rtol=1e-5, atol=1e-7)
 
 
 def test_sequential_indexing_slicing_and_append():
@@ -237,7 +237,7 @@ def test_sequential_indexing_slicing_and_append():
     assert [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    out = seq(mg.randn(5, 2)).detach().detach().numpy()
+    out = seq(mg.randn(5, 2)).detach().numpy()
     assert out.shape == (5, 1) and np.all((out > 0) & (out < 1))
     with pytest.raises(IndexError):
         seq[4]
@@ -297,7 +297,7 @@ def test_identity():
 ])
 def test_activation_modules(module, fn):
     a = np.linspace(-3, 3, 12).reshape(3, 4)
-    np.testing.assert_allclose(module(mg.tensor(a)).detach().detach().numpy(), fn(a), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(module(mg.tensor(a)).detach().numpy(), fn(a), rtol=1e-10, atol=1e-12)
 
 
 def test_prelu_learns_a_slope_per_channel():
@@ -327,11 +327,11 @@ def test_pad():
 
 def test_layer_norm_and_embedding():
     ln = nn.LayerNorm(4)
-    y = ln(mg.randn(3, 4) * 3 + 1).detach().detach().numpy()
+    y = ln(mg.randn(3, 4) * 3 + 1).detach().numpy()
     np.testing.assert_allclose(y.mean(-1), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(-1), 1, rtol=1e-3)
     emb = nn.Embedding(5, 2, padding_idx=0)
-    assert emb.weight.detach().detach().numpy()[0].tolist() == [0, 0]
+    assert emb.weight.detach().numpy()[0].tolist() == [0, 0]
     out = emb(mg.tensor([[0, 3], [3, 4]]))
     assert out.shape == (2, 2, 2)
     out.sum().backward()
