@@ -144,3 +144,11 @@ def test_log1p_expm1_log2_log10_tan_values_and_gradients():
     (mg.log1p(x) + mg.tan(x)).sum().backward()
     np.testing.assert_allclose(x.grad.data, 1 / (1 + x.data) + 1 / np.cos(x.data) ** 2, rtol=1e-12)
     assert mg.tensor([1, 2]).type_as(x).dtype == mg.float64 and x.ndimension() == 1
+
+
+def test_flip_takes_dims_as_varargs_list_or_keyword():
+    x = mg.arange(6).view(2, 3)
+    assert x.flip(0, 1).tolist() == [[5, 4, 3], [2, 1, 0]]
+    assert x.flip([1]).tolist() == [[2, 1, 0], [5, 4, 3]]
+    assert mg.flip(x, dims=[0]).tolist() == [[3, 4, 5], [0, 1, 2]]
+    assert mg.flip(x, (0,)).tolist() == x.flip(0).tolist()

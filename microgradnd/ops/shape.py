@@ -600,9 +600,11 @@ def pad(x, pad, mode="constant", value=0.0):
     return Pad.apply(x, widths=tuple(widths), value=value)
 
 
-def flip(x, dims):
-    """Reverse the order along ``dims`` (``torch.flip``)."""
+def flip(x, *args, dims=None):
+    """Reverse the order along ``dims`` (``torch.flip(x, dims)``; ``x.flip(0, 2)`` as well)."""
     x = _tensor(x, "flip")
+    if dims is None:
+        dims = args[0] if len(args) == 1 else args
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
     return Flip.apply(x, dims=tuple(norm_dim(d, x.ndim, "flip") for d in dims))
 
