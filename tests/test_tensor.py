@@ -344,3 +344,11 @@ def test_small_utilities_match_pytorch_semantics():
     np.testing.assert_allclose(mg.erf(mg.tensor([0.5], dtype=mg.float64)).data, [0.5204998778130465])
     assert mg.lerp(mg.zeros(2), mg.ones(2), 0.25).tolist() == [0.25, 0.25]
     assert mg.addcmul(mg.ones(2), mg.ones(2), mg.full((2,), 3.0), value=2).tolist() == [7.0, 7.0]
+
+
+def test_gather_with_an_index_smaller_than_the_input():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    out = mg.gather(x, 1, mg.tensor([[1], [0]]))  # rows beyond the index's are not read, as in PyTorch
+    assert out.tolist() == [[2.0], [3.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]

@@ -42,7 +42,10 @@ class Gather(Op):
     def forward(ctx, x, dim, index):
         if x.ndim == 0:
             return x[()] if index.size else x.reshape(index.shape)
-        return np.take_along_axis(x, index, axis=dim)
+        # index may be smaller than x along the other dims (PyTorch allows it): the output has its shape
+        where_ = list(np.indices(index.shape, sparse=True))
+        where_[dim] = index
+        return x[tuple(where_)]
 
     @staticmethod
     def backward(ctx, grad):

@@ -203,6 +203,7 @@ def test_higher_order_derivatives_match():
 
 import importlib  # noqa: E402
 import pkgutil  # noqa: E402
+import zlib  # noqa: E402
 
 import microgradnd.nn.functional  # noqa: E402,F401
 import microgradnd.ops  # noqa: E402
@@ -282,7 +283,7 @@ def test_most_registry_entries_are_compared_with_torch():
 @pytest.mark.parametrize("name", FUZZED)
 def test_registry_op_matches_torch_on_random_examples(name):
     spec, torch_fn = OPS[name], _torch_call(name)
-    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # stable across runs (str hashes are not)
     for _ in range(6):
         shapes, kwargs = spec.draw(rng)
         arrays = [rng.uniform(*spec.domain, size=s) for s in shapes]
