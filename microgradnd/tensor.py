@@ -244,6 +244,22 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy meets a Tensor. ``.data`` is the NumPy buffer here, so the course idiom
+        ``p.data += -lr * p.grad`` is ``ndarray += Tensor``: it updates the buffer in place (as
+        PyTorch's ``.data`` does) instead of turning ``p.data`` into a Tensor; ``array <op> tensor``
+        is the Tensor's reflected operator; any other ufunc runs on the arrays."""
+        out = kwargs.get("out")
+        if out is None and method == "__call__" and len(inputs) == 2 and not kwargs:
+            a, b = inputs
+            name = _REFLECTED_UFUNCS.get(ufunc)
+            if name is not None and isinstance(b, Tensor) and not isinstance(a, Tensor):
+                return getattr(b, name)(a)
+        raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+        return getattr(ufunc, method)(*raw, **kwargs)
+
     def __hash__(self):
         return id(self)
 
@@ -650,6 +666,13 @@ def _check_inplace_dtype(tensor, other, op):
         )
 
 
+# ufunc(array, tensor) -> the tensor's reflected operator, as NumPy's __array_priority__ deferral did
+_REFLECTED_UFUNCS = {
+    np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__", np.true_divide: "__rtruediv__",
+    np.power: "__rpow__", np.matmul: "__rmatmul__", np.floor_divide: "__rfloordiv__", np.remainder: "__rmod__",
+    np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.equal: "__eq__", np.not_equal: "__ne__",
+    np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__", np.greater_equal: "__le__",
+}
 _TYPE_WORDS = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
 _INPLACE_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
 

@@ -152,3 +152,25 @@ def test_flip_takes_dims_as_varargs_list_or_keyword():
     assert x.flip([1]).tolist() == [[2, 1, 0], [5, 4, 3]]
     assert mg.flip(x, dims=[0]).tolist() == [[3, 4, 5], [0, 1, 2]]
     assert mg.flip(x, (0,)).tolist() == x.flip(0).tolist()
+
+
+# -- p.data += -lr * p.grad (makemore / micrograd style) -------------------------------------------
+def test_data_inplace_update_with_a_tensor_keeps_the_buffer():
+    p = mg.tensor([1.0, 2.0], requires_grad=True)
+    buffer = p.data
+    (p * p).sum().backward()
+    p.data += -0.1 * p.grad  # ndarray += Tensor: updates the buffer in place
+    assert isinstance(p.data, np.ndarray) and p.data is buffer
+    np.testing.assert_allclose(p.data, [0.8, 1.6])
+    p.data *= 0.5
+    np.testing.assert_allclose(p.detach().numpy(), [0.4, 0.8])
+    assert p.requires_grad and p.is_leaf
+
+
+def test_array_op_tensor_still_gives_a_tensor():
+    t = mg.tensor([1.0, 2.0])
+    for r in (np.ones(2) + t, np.ones(2) - t, np.float32(2) * t, np.ones(2) / t):
+        assert isinstance(r, mg.Tensor)
+    assert (np.ones(2) - t).tolist() == [0.0, -1.0]
+    assert (np.array([1.0, 3.0]) > t).tolist() == [False, True]
+    np.testing.assert_allclose(np.exp(t), np.exp([1.0, 2.0]), rtol=1e-6)  # other ufuncs run on the array
