@@ -58,7 +58,7 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
-    """Max pooling to a fixed output size that divides the input (``torch.nn.AdaptiveMaxPool2d``)."""
+    """Max pooling to a fixed output size (``torch.nn.AdaptiveMaxPool2d``)."""
 
     def __init__(self, output_size, return_indices=False):
         super().__init__()

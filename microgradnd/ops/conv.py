@@ -615,18 +615,49 @@ def _adaptive_matrix(size, out, dtype):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max over adaptive windows (``F.adaptive_max_pool2d``); sizes that divide the input only."""
+    """Max over adaptive windows [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) (``F.adaptive_max_pool2d``).
+
+    Sizes that divide the input are plain max pooling; otherwise every window is gathered with a
+    constant index (short windows repeat their last pixel, which cannot change the max) and reduced
+    with ``max(dim)``, whose gradient goes to the first maximum, as PyTorch's does.
+    """
     x = _check_input(input, "adaptive_max_pool2d")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
     h, w = x.shape[-2:]
     if isinstance(output_size, (tuple, list)):
-        oh, ow = (h if output_size[0] is None else output_size[0]), (w if output_size[1] is None else output_size[1])
+        oh = h if output_size[0] is None else int(output_size[0])
+        ow = w if output_size[1] is None else int(output_size[1])
     else:
         oh = ow = int(output_size)
-    if h % oh or w % ow:
-        raise NotImplementedError(
-            f"adaptive_max_pool2d: output size ({oh}, {ow}) must divide the input size ({h}, {w}) here"
-        )
-    return max_pool2d(x, (h // oh, w // ow), (h // oh, w // ow), return_indices=return_indices)
+    if h % oh == 0 and w % ow == 0:
+        result = max_pool2d(x, (h // oh, w // ow), (h // oh, w // ow), return_indices=return_indices)
+    else:
+        rows, cols = _adaptive_windows(h, oh), _adaptive_windows(w, ow)  # (OH, KH), (OW, KW)
+        n, c = x.shape[:2]
+        kh, kw = rows.shape[1], cols.shape[1]
+        # (N, C, OH, KH, OW, KW) by advanced indexing: its gradient is the scatter-add of getitem
+        gathered = x[:, :, constant(rows[:, :, None, None]), constant(cols[None, None, :, :])]
+        flat = gathered.permute(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw)
+        values, picked = flat.max(dim=-1)
+        result = values
+        if return_indices:
+            k = picked.data
+            pixel = (rows[np.arange(oh)[:, None], k // kw] * w + cols[np.arange(ow)[None, :], k % kw])
+            result = (values, constant(pixel.astype(np.int64)))
+    if unbatched:
+        return (result[0].squeeze(0), result[1].squeeze(0)) if return_indices else result.squeeze(0)
+    return result
+
+
+def _adaptive_windows(size, out):
+    """(out, k) input positions of each adaptive window, short windows padded with their last index."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    k = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(k)[None, :], (end - 1)[:, None])
 
 
 # specs for the generated gradient tests: 4-D inputs and fixed geometry

@@ -361,3 +361,20 @@ def test_conv2d_fuzz_against_pytorch():
         om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
         np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(kwargs))
         np.testing.assert_allclose(wm.grad.numpy(), wtt.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(kwargs))
+
+
+@pytest.mark.parametrize("output_size", [(3, 2), (4, 5), 2, (None, 3), (5, 7), 1])
+@pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 9)])
+def test_adaptive_pools_match_pytorch(output_size, shape):
+    x = np.maximum(np.random.default_rng(22).standard_normal(shape), 0)  # ties: first maximum wins
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, im = F.adaptive_max_pool2d(xm, output_size, return_indices=True)
+    ot, it = torch.nn.functional.adaptive_max_pool2d(xt, output_size, return_indices=True)
+    np.testing.assert_array_equal(om.detach().numpy(), ot.detach().numpy())
+    np.testing.assert_array_equal(im.numpy(), it.numpy())
+    g = np.random.default_rng(23).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    am = F.adaptive_avg_pool2d(mg.tensor(x), output_size)
+    at = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), output_size)
+    np.testing.assert_allclose(am.numpy(), at.numpy(), rtol=1e-12, atol=1e-12)
