@@ -18,6 +18,11 @@ _state = _grad_mode._state
 
 def _to_array(data, dtype=None):
     """Convert Python data / arrays / Tensors to an ndarray with microgradnd's dtype rules."""
+    with np.errstate(all="ignore"):  # 1e300 -> float32 is inf, as in PyTorch, without a NumPy warning
+        return _convert(data, dtype)
+
+
+def _convert(data, dtype):
     if isinstance(data, Tensor):
         arr = data.data
         return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr.copy()
