@@ -174,3 +174,27 @@ def test_array_op_tensor_still_gives_a_tensor():
     assert (np.ones(2) - t).tolist() == [0.0, -1.0]
     assert (np.array([1.0, 3.0]) > t).tolist() == [False, True]
     np.testing.assert_allclose(np.exp(t), np.exp([1.0, 2.0]), rtol=1e-6)  # other ufuncs run on the array
+
+
+def test_parameter_data_has_pytorchs_inplace_init_methods():
+    import microgradnd.nn as nn
+
+    lin = nn.Linear(3, 2)
+    lin.weight.data.normal_(0.0, 0.02)
+    lin.bias.data.fill_(0.5)
+    assert lin.bias.tolist() == [0.5, 0.5]
+    lin.bias.data.add_(mg.ones(2), alpha=-0.25)
+    assert lin.bias.tolist() == [0.25, 0.25]
+    lin.weight.data.copy_(mg.ones(2, 3))
+    lin.bias.data.zero_()
+    out = lin(mg.ones(1, 3))
+    assert out.tolist() == [[3.0, 3.0]]
+    assert type(out.data) is np.ndarray and type(lin.weight.data * 2) is np.ndarray  # it does not spread
+    t = mg.ones(2)
+    nn.Parameter(t).data.fill_(3.0)  # Parameter(t) shares t's memory
+    assert t.tolist() == [3.0, 3.0]
+    opt = mg.optim.SGD(lin.parameters(), lr=0.1, momentum=0.9)
+    out.sum().backward()
+    opt.step()
+    lin.weight.data.mul_(0.0)
+    assert lin.weight.abs().sum().item() == 0.0
