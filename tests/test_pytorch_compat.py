@@ -198,3 +198,22 @@ def test_parameter_data_has_pytorchs_inplace_init_methods():
     opt.step()
     lin.weight.data.mul_(0.0)
     assert lin.weight.abs().sum().item() == 0.0
+
+
+def test_einsum_values_and_gradients():
+    a = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=mg.float64, requires_grad=True)
+    out = mg.einsum("ij,jk->ik", a, b)
+    assert out.tolist() == (a.detach() @ b.detach()).tolist()
+    out.sum().backward()
+    assert a.grad.tolist() == [[-0.5, 2.0], [-0.5, 2.0]] and b.grad.tolist() == [[4.0, 4.0], [6.0, 6.0]]
+    assert mg.einsum("ii->i", mg.eye(2)).tolist() == [1.0, 1.0]
+    assert mg.einsum("ij->", [a]).item() == 10.0  # operands as one list
+    assert mg.einsum("...d,...d->...", a, a).tolist() == [5.0, 25.0]
+    assert mg.einsum("b i d, b j d -> b i j", a[None], a[None]).shape == (1, 2, 2)
+    x = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    mg.einsum("i,j->ij", x, mg.tensor([1.0, 1.0, 1.0], dtype=mg.float64)).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    y = mg.tensor([[1.0, 2.0, 3.0]], dtype=mg.float64, requires_grad=True)
+    mg.einsum("ij->j", y).sum().backward()  # a letter summed inside one operand: broadcast back
+    assert y.grad.tolist() == [[1.0, 1.0, 1.0]]

@@ -24,7 +24,7 @@ from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
                      mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
-from .selection import (argsort, expm1, gather, index_select, log1p, log2, log10, masked_select, nonzero,
+from .selection import (argsort, einsum, expm1, gather, index_select, log1p, log2, log10, masked_select, nonzero,
                         sort, tan, topk, tril, triu)
 from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
                     expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad, permute,

@@ -258,3 +258,82 @@ PUBLIC = {
 }
 
 METHODS = dict(PUBLIC, type_as=type_as, ndimension=lambda self: self.ndim)
+
+
+def _einsum_parse(equation, ndims):
+    """Explicit subscripts: ``(["ij", "jk"], "ik")`` with ``...`` spelled out in unused letters."""
+    eq = equation.replace(" ", "")
+    lhs, rhs = eq.split("->") if "->" in eq else (eq, None)
+    subs = lhs.split(",")
+    if len(subs) != len(ndims):
+        raise RuntimeError(f"einsum(): {len(subs)} operands in the equation but {len(ndims)} tensors given")
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
+    n_ell = 0
+    for s, nd in zip(subs, ndims):
+        if "..." in s:
+            n_ell = max(n_ell, nd - (len(s) - 3))
+    ell = "".join(free[:n_ell])
+    out = []
+    for s, nd in zip(subs, ndims):
+        if "..." in s:
+            k = nd - (len(s) - 3)
+            s = s.replace("...", ell[n_ell - k:] if k else "")
+        if len(s) != nd:
+            raise RuntimeError(f"einsum(): the subscripts '{s}' do not match an operand with {nd} dimensions")
+        out.append(s)
+    if rhs is None:
+        letters = "".join(out)
+        rhs = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return out, rhs
+
+
+
+def _einsum_shapes(rng):
+    b, i, j, k = (int(n) for n in rng.integers(1, 4, size=4))
+    return [(b, i, j), (j, k)]
+
+
+@register("einsum_batched", arity=2, smooth=True, shapes=_einsum_shapes,
+          call=lambda a, b: einsum("bij,jk->bik", a, b))
+class Einsum(Op):
+    """out = einsum(eq, x₁, …, xₙ);  dxᵢ = einsum(out_subs, x_j (j ≠ i) -> subsᵢ), broadcast back over
+    the letters that only xᵢ has"""
+
+    @staticmethod
+    def forward(ctx, *arrays, subs, out):
+        return np.asarray(np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        subs, out = ctx.kwargs["subs"], ctx.kwargs["out"]
+        inputs = ctx.inputs
+        grads = []
+        for i, (x, s) in enumerate(zip(inputs, subs)):
+            if not ctx.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            if len(set(s)) != len(s):
+                raise RuntimeError(f"einsum backward: repeated subscripts in '{s}' (a diagonal) are not supported")
+            others = [(inputs[j], subs[j]) for j in range(len(subs)) if j != i]
+            present = set(out).union(*[set(t) for _, t in others])
+            target = "".join(c for c in s if c in present)
+            g = Einsum.apply(grad, *[t for t, _ in others], subs=[out] + [t for _, t in others], out=target)
+            if target != s:  # letters summed away inside x alone: their gradient is broadcast
+                g = g.reshape(tuple(x.shape[k] if c in present else 1 for k, c in enumerate(s)))
+                g = g.expand(*x.shape)
+            grads.append(g)
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Einstein summation (``torch.einsum``), e.g. ``einsum('bij,bjk->bik', a, b)``; operands may
+    also be given as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subs, out = _einsum_parse(equation, [t.ndim for t in operands])
+    return Einsum.apply(*operands, subs=subs, out=out)
+
+
+PUBLIC["einsum"] = einsum

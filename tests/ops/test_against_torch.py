@@ -257,6 +257,7 @@ TORCH_CALLS = {
     "round_decimals": lambda x: torch.round(x, decimals=1), "prod_with_zeros": lambda x, dim, keepdim: x.prod(dim, keepdim),
     "softplus_large": lambda x: torch.nn.functional.softplus(x), "sigmoid_large": torch.sigmoid,
     "gather": lambda x, dim, index: torch.gather(x, dim, torch.as_tensor(index)),
+    "einsum_batched": lambda a, b: torch.einsum("bij,jk->bik", a, b),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",
