@@ -83,3 +83,16 @@ def test_batchnorm_checkpoint_without_num_batches_tracked_loads_like_pytorch():
     del sd["num_batches_tracked"]  # a current-format checkpoint really misses it
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
         bn.load_state_dict(sd)
+
+
+def test_pad_sequence():
+    from microgradnd.nn.utils.rnn import pad_sequence
+
+    a = mg.ones(2, 3, requires_grad=True)
+    b = mg.ones(4, 3) * 2
+    out = pad_sequence([a, b])
+    assert out.shape == (4, 2, 3) and out.detach().numpy()[2:, 0].tolist() == [[0.0] * 3] * 2
+    left = pad_sequence([a, b], batch_first=True, padding_value=-1.0, padding_side="left")
+    assert left.shape == (2, 4, 3) and left.detach().numpy()[0, :, 0].tolist() == [-1.0, -1.0, 1.0, 1.0]
+    left.sum().backward()
+    assert a.grad.tolist() == [[1.0] * 3] * 2

@@ -5,10 +5,12 @@ import math
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn.pad_sequence)
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
 
 
 def _as_list(parameters):
@@ -60,7 +62,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-D tensor (in the graph)."""
-    from .. import ops
+    from ... import ops
 
     return ops.cat([p.reshape(-1) for p in parameters])
 
