@@ -1,4 +1,4 @@
-"""``nn.utils``: gradient clipping and parameter/vector conversion (``torch.nn.utils``)."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion and ``rnn.pad_sequence`` (``torch.nn.utils``)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,7 @@ import numpy as np
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
-
-from . import rnn  # noqa: E402,F401  (nn.utils.rnn.pad_sequence)
+from . import rnn  # noqa: F401  (nn.utils.rnn.pad_sequence)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
 
