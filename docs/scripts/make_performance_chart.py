@@ -77,8 +77,8 @@ def table(report):
     mem = w.get("memory", {})
     if "peak_rss_mb" in mem.get("mg", {}):
         m = mem["mg"]
-        notes.append(f"- `memory`: microgradnd RSS {m['rss_first_mb']:.1f} MB after step {m.get('first_step', 20)}, "
-                     f"{m['rss_last_mb']:.1f} MB after step {m.get('last_step', 200)}, peak {m['peak_rss_mb']:.1f} MB "
+        notes.append(f"- `memory`: microgradnd RSS {m['rss_first_mb']:.1f} MB after step {int(m.get('first_step', 20))}, "
+                     f"{m['rss_last_mb']:.1f} MB after step {int(m.get('last_step', 200))}, peak {m['peak_rss_mb']:.1f} MB "
                      f"(PyTorch peak {mem.get('torch', {}).get('peak_rss_mb', float('nan')):.1f} MB).")
     imp = w.get("import", {})
     if "rss_mb" in imp.get("mg", {}):
