@@ -31,8 +31,9 @@ from .ops import (abs, add, addcdiv, addcmul, all, allclose, amax, amin, any, ar
                   roll, round, rsqrt, selu, sigmoid, sign, silu, sin, sinh, softmax, softplus, split, sqrt,
                   square, squeeze, stack, std, std_mean, sub, sum, T, t, tanh, transpose, trunc, unbind,
                   unflatten, unique, unsqueeze, var, var_mean, view, where)
-from .ops import (argsort, einsum, expm1, gather, index_select, log1p, log2, log10, masked_select, nonzero, sort, tan,
-                  topk, tril, triu)
+from .ops import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
+                  log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave, scatter,
+                  scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device

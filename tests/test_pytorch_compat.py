@@ -217,3 +217,37 @@ def test_einsum_values_and_gradients():
     y = mg.tensor([[1.0, 2.0, 3.0]], dtype=mg.float64, requires_grad=True)
     mg.einsum("ij->j", y).sum().backward()  # a letter summed inside one operand: broadcast back
     assert y.grad.tolist() == [[1.0, 1.0, 1.0]]
+
+
+def test_scatter_one_hot_and_gradients():
+    y = mg.tensor([2, 0, 1])
+    assert mg.zeros(3, 3).scatter_(1, y.unsqueeze(1), 1).tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    a = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    out = a.scatter(1, mg.tensor([[1], [0]]), 9.0)
+    assert out.tolist() == [[1.0, 9.0], [9.0, 4.0]]
+    out.sum().backward()
+    assert a.grad.tolist() == [[1.0, 0.0], [0.0, 1.0]]  # overwritten elements get no gradient
+    src = mg.tensor([[5.0, 6.0]], dtype=mg.float64, requires_grad=True)
+    s = mg.scatter_add(mg.ones(2, 2, dtype=mg.float64), 0, mg.tensor([[1, 1]]), src)
+    assert s.tolist() == [[1.0, 1.0], [6.0, 7.0]]
+    (s * mg.tensor([[0.0, 0.0], [2.0, 3.0]], dtype=mg.float64)).sum().backward()
+    assert src.grad.tolist() == [[2.0, 3.0]]
+
+
+def test_diag_diagonal_trace_movedim_repeat_interleave_tile():
+    a = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=mg.float64, requires_grad=True)
+    assert a.diagonal().tolist() == [1.0, 5.0] and mg.diagonal(a, 1).tolist() == [2.0, 6.0]
+    assert mg.diag(a, -1).tolist() == [4.0] and mg.trace(a).item() == 6.0
+    assert mg.diag(mg.tensor([1.0, 2.0]), 1).tolist() == [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
+    mg.trace(a).backward()
+    assert a.grad.tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert mg.movedim(mg.zeros(2, 3, 4), 0, -1).shape == (3, 4, 2) and a.swapaxes(0, 1).shape == (3, 2)
+    assert mg.tensor([1, 2]).repeat_interleave(2).tolist() == [1, 1, 2, 2]
+    assert mg.repeat_interleave(mg.tensor([[1, 2], [3, 4]]), mg.tensor([1, 2]), dim=0).tolist() == [[1, 2], [3, 4], [3, 4]]
+    assert mg.tensor([1, 2]).tile((2,)).tolist() == [1, 2, 1, 2]
+    assert mg.hstack([mg.tensor([1]), mg.tensor([2])]).tolist() == [1, 2]
+    assert mg.vstack([mg.tensor([1, 2]), mg.tensor([3, 4])]).tolist() == [[1, 2], [3, 4]]
+    gx, gy = mg.meshgrid(mg.arange(3), mg.arange(2), indexing="xy")
+    assert gx.tolist() == [[0, 1, 2], [0, 1, 2]] and gy.tolist() == [[0, 0, 0], [1, 1, 1]]
+    np.testing.assert_allclose(mg.cdist(mg.tensor([[0.0, 0.0]]), mg.tensor([[3.0, 4.0], [0.0, 1.0]])).data, [[5.0, 1.0]])
+    assert mg.argwhere(mg.tensor([0, 3, 0, 1])).tolist() == [[1], [3]]

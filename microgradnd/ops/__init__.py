@@ -24,8 +24,9 @@ from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
                      mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
-from .selection import (argsort, einsum, expm1, gather, index_select, log1p, log2, log10, masked_select, nonzero,
-                        sort, tan, topk, tril, triu)
+from .selection import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
+                        log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave,
+                        scatter, scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)
 from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
                     expand_as, flatten, flip, getitem, index_add_into, index_put, mT, narrow, pad, permute,
                     repeat, reshape, roll, split, squeeze, stack, t, transpose, unbind, unflatten, unsqueeze,

@@ -155,6 +155,11 @@ def triu(input, diagonal=0):
     return _triangle(input, diagonal, False)
 
 
+def argwhere(input):
+    """(n, ndim) indices of the non-zero elements (``torch.argwhere``)."""
+    return nonzero(input)
+
+
 def masked_select(input, mask):
     """1-D tensor of the elements where ``mask`` is True, broadcast together (``torch.masked_select``)."""
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -337,3 +342,159 @@ def einsum(equation, *operands):
 
 
 PUBLIC["einsum"] = einsum
+
+
+# -- scatter, diagonals, rearrangements: composites of the primitives above -------------------------
+def _scatter_mask(shape, dim, idx):
+    mask = np.zeros(shape, dtype=bool)
+    np.put_along_axis(mask, idx, True, axis=dim)
+    return mask
+
+
+def _src_for(index_shape, src, dtype):
+    if isinstance(src, Tensor):
+        return src[tuple(slice(0, n) for n in index_shape)] if src.shape != index_shape else src
+    return constant(np.full(index_shape, src, dtype=dtype))
+
+
+def scatter_add(input, dim, index, src):
+    """input with ``src`` added at ``index`` along ``dim`` (``torch.scatter_add``)."""
+    idx = _index_array(index, "scatter_add")
+    dim = dim % max(input.ndim, 1)
+    return input + ScatterAdd.apply(_src_for(idx.shape, src, input.dtype), dim, idx, shape=input.shape)
+
+
+def scatter(input, dim, index, src=None, value=None, reduce=None):
+    """input with ``src`` (or ``value``) written at ``index`` along ``dim`` (``torch.scatter``); the
+    overwritten elements get no gradient. ``reduce='add'`` is ``scatter_add``."""
+    if src is None:
+        src = value
+    if reduce == "add":
+        return scatter_add(input, dim, index, src)
+    if reduce is not None:
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported (use 'add' or None)")
+    idx = _index_array(index, "scatter")
+    dim = dim % max(input.ndim, 1)
+    written = ScatterAdd.apply(_src_for(idx.shape, src, input.dtype), dim, idx, shape=input.shape)
+    return where(constant(_scatter_mask(input.shape, dim, idx)), written, input)
+
+
+def _scatter_(self, dim, index, src=None, value=None, reduce=None):
+    """In-place ``scatter`` (``Tensor.scatter_``), e.g. one-hot: ``zeros(n, C).scatter_(1, y[:, None], 1)``."""
+    return self._apply_inplace(lambda t: scatter(t, dim, index, src, value, reduce), "scatter_")
+
+
+def _scatter_add_(self, dim, index, src):
+    """In-place ``scatter_add`` (``Tensor.scatter_add_``)."""
+    return self._apply_inplace(lambda t: scatter_add(t, dim, index, src), "scatter_add_")
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of dims ``dim1``/``dim2`` as the last dim (``torch.diagonal``)."""
+    d1, d2 = dim1 % input.ndim, dim2 % input.ndim
+    x = input.movedim((d1, d2), (-2, -1)) if (d1, d2) != (input.ndim - 2, input.ndim - 1) else input
+    rows, cols = x.shape[-2:]
+    r = np.arange(max(0, -offset), rows)
+    c = r + offset
+    keep = c < cols
+    r, c = r[keep], c[keep]
+    return x[(Ellipsis, constant(r), constant(c))]
+
+
+def diag(input, diagonal=0):
+    """1-D -> square matrix with it on the ``diagonal``; 2-D -> that diagonal (``torch.diag``)."""
+    if input.ndim == 2:
+        return globals()["diagonal"](input, diagonal)
+    if input.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    k = input.shape[0]
+    n = k + abs(diagonal)
+    rows = np.arange(k) + max(0, -diagonal)
+    flat = rows * n + rows + diagonal  # the diagonal's positions in the flattened n×n matrix
+    return ScatterAdd.apply(input, 0, flat, shape=(n * n,)).reshape(n, n)
+
+
+def trace(input):
+    """Sum of the main diagonal of a matrix (``torch.trace``)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diagonal(input).sum()
+
+
+def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (``torch.movedim``)."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    nd = input.ndim
+    src = tuple(s % nd for s in src)
+    dst = tuple(d % nd for d in dst)
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return input.permute(*order)
+
+
+def swapaxes(input, axis0, axis1):
+    """``torch.swapaxes`` (= ``transpose``)."""
+    return input.transpose(axis0, axis1)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    """Repeat each element ``repeats`` times along ``dim`` (flattened when None) (``torch.repeat_interleave``)."""
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else dim % x.ndim
+    reps = repeats.data if isinstance(repeats, Tensor) else repeats
+    idx = np.repeat(np.arange(x.shape[d]), reps)
+    return index_select(x, d, constant(idx))
+
+
+def tile(input, dims):
+    """``torch.tile``: ``repeat`` with ``dims`` left-padded by ones."""
+    dims = tuple(dims)
+    dims = (1,) * (input.ndim - len(dims)) + dims
+    return input.repeat(*dims)
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of ``x1`` and ``x2`` (``torch.cdist``)."""
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p=p, dim=-1)
+
+
+def hstack(tensors):
+    """``torch.hstack``: cat along dim 1 (dim 0 for 1-D tensors)."""
+    from .shape import cat
+
+    return cat(list(tensors), dim=0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """``torch.vstack``: 1-D tensors become rows, then cat along dim 0."""
+    from .shape import cat
+
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], dim=0)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Grids from 1-D tensors (``torch.meshgrid``; ``indexing='ij'`` or ``'xy'``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    n = len(tensors)
+    sizes = [t.shape[0] for t in tensors]
+    if indexing == "xy" and n >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(tensors):
+        axis = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            axis = 1 - i
+        shape = [1] * n
+        shape[axis] = t.shape[0]
+        out.append(t.reshape(*shape).expand(*sizes))
+    return tuple(out)
+
+
+PUBLIC.update(scatter=scatter, scatter_add=scatter_add, diagonal=diagonal, diag=diag, trace=trace,
+              movedim=movedim, swapaxes=swapaxes, repeat_interleave=repeat_interleave, tile=tile, cdist=cdist,
+              argwhere=argwhere)
+METHODS.update({k: v for k, v in PUBLIC.items() if k not in ("cdist", "einsum")},
+               scatter_=_scatter_, scatter_add_=_scatter_add_, moveaxis=movedim, ravel=lambda self: self.reshape(-1))
