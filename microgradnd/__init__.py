@@ -40,6 +40,45 @@ device = Device
 subtract, multiply, divide, true_divide, negative, absolute = sub, mul, div, div, neg, abs
 
 
+class Size(tuple):
+    """A shape (``torch.Size``): a tuple, so ``x.shape == mg.Size([2, 3])`` holds."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def finfo(dtype=None):
+    """Machine limits of a float dtype (``torch.finfo``: ``.eps .max .min .tiny``)."""
+    import numpy as _np
+
+    return _np.finfo(dtype if dtype is not None else get_default_dtype())
+
+
+def iinfo(dtype):
+    """Limits of an integer dtype (``torch.iinfo``: ``.max .min .bits``)."""
+    import numpy as _np
+
+    return _np.iinfo(dtype)
+
+
+def is_floating_point(x) -> bool:
+    """True for a float tensor (``torch.is_floating_point``)."""
+    return x.is_floating_point()
+
+
+def clamp_min(x, min):
+    """``torch.clamp_min`` = ``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x, max):
+    """``torch.clamp_max`` = ``clamp(x, max=max)``."""
+    return clamp(x, max=max)
+
+
 def is_tensor(obj) -> bool:
     """True for microgradnd Tensors (``torch.is_tensor``)."""
     return isinstance(obj, Tensor)

@@ -251,3 +251,13 @@ def test_diag_diagonal_trace_movedim_repeat_interleave_tile():
     assert gx.tolist() == [[0, 1, 2], [0, 1, 2]] and gy.tolist() == [[0, 0, 0], [1, 1, 1]]
     np.testing.assert_allclose(mg.cdist(mg.tensor([[0.0, 0.0]]), mg.tensor([[3.0, 4.0], [0.0, 1.0]])).data, [[5.0, 1.0]])
     assert mg.argwhere(mg.tensor([0, 3, 0, 1])).tolist() == [[1], [3]]
+
+
+def test_size_finfo_iinfo_is_floating_point_clamp_min_max():
+    x = mg.ones(2, 3)
+    assert x.shape == mg.Size([2, 3]) and mg.Size([2, 3]).numel() == 6
+    assert float(mg.finfo(mg.float32).eps) == 2.0 ** -23 and float(mg.finfo(mg.float64).eps) == 2.0 ** -52
+    assert mg.iinfo(mg.int64).max == 2 ** 63 - 1
+    assert mg.is_floating_point(x) and not mg.is_floating_point(mg.tensor([1]))
+    assert mg.clamp_min(mg.tensor([-1.0, 2.0]), 0).tolist() == [0.0, 2.0]
+    assert mg.clamp_max(mg.tensor([-1.0, 2.0]), 0).tolist() == [-1.0, 0.0]
