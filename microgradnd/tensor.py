@@ -447,7 +447,13 @@ class Tensor:
     def fill_(self, value):
         return self._write(_value_array(value), "fill_")
 
-    def copy_(self, src):
+    def copy_(self, src, non_blocking=False):
+        """Write ``src``'s values (broadcast, cast) into this tensor (``Tensor.copy_``); recorded when
+        ``src`` requires grad, so the gradient flows to ``src`` as in PyTorch (``buf.copy_(x)``)."""
+        if _state.enabled and isinstance(src, Tensor) and src._rg and self.data.dtype.kind == "f":
+            everywhere = _ops.constant(np.ones(self.shape, dtype=bool))
+            return self._apply_inplace(
+                lambda t: _ops.where(everywhere, src if src.dtype == t.dtype else src.to(t.dtype), t), "copy_")
         return self._write(_value_array(src), "copy_")
 
     def add_(self, other, alpha=1):

@@ -261,3 +261,19 @@ def test_size_finfo_iinfo_is_floating_point_clamp_min_max():
     assert mg.is_floating_point(x) and not mg.is_floating_point(mg.tensor([1]))
     assert mg.clamp_min(mg.tensor([-1.0, 2.0]), 0).tolist() == [0.0, 2.0]
     assert mg.clamp_max(mg.tensor([-1.0, 2.0]), 0).tolist() == [-1.0, 0.0]
+
+
+def test_copy_from_a_tensor_that_requires_grad_is_recorded():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    buf = mg.empty(3)
+    buf.copy_(x)
+    (buf * buf).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    rows = mg.zeros(2, 3, dtype=mg.float64)
+    rows.copy_(x)  # broadcast and cast, still recorded
+    x.grad = None
+    rows.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0] and rows.dtype == mg.float64
+    with mg.no_grad():
+        plain = mg.zeros(3).copy_(x)
+    assert not plain.requires_grad and plain.tolist() == [1.0, 2.0, 3.0]
