@@ -599,12 +599,31 @@ class Tensor:
         """Become ``result`` (a recorded in-place op computed out of place) and bump this tensor's
         version, as PyTorch's in-place ops do: a node that saved the old value (as input or output)
         then refuses to backward, while nodes recorded earlier keep their forward-time edges."""
+        base, index = self._view_base()
         vc = self._vc
         vc[0] += 1
         node = result.grad_fn
         if node is not None and node._output_version is not None:
             node._output_version = (vc, vc[0])  # the new node's output is this tensor, at this version
         self.data, self.grad_fn, self._rg = result.data, result.grad_fn, True
+        if base is not None:  # a view (h[:2]) changed in place: its base sees the new values
+            old = Tensor._make(base.data, base.grad_fn)
+            old._vc = [base._vc[0]]
+            base._rebind(_ops.index_put(old, index, result))
+            self.data = base.data[index]  # the view shares the base's new memory again
+
+    def _view_base(self):
+        """``(base, index)`` when this tensor is a recorded basic-indexing view of ``base``, else ``(None, None)``."""
+        node = self.grad_fn
+        if node is None or node.fn.__name__ != "GetItem":
+            return None, None
+        base = node.inputs[0]
+        if not isinstance(base, Tensor) or base._vc is not self._vc:
+            return None, None  # advanced indexing: a copy, not a view
+        if base.grad_fn is None and base._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation; do it under mg.no_grad() or on a .clone()")
+        return base, node.kwargs["index"]
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")

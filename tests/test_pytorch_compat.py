@@ -277,3 +277,21 @@ def test_copy_from_a_tensor_that_requires_grad_is_recorded():
     with mg.no_grad():
         plain = mg.zeros(3).copy_(x)
     assert not plain.requires_grad and plain.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_inplace_on_a_view_updates_its_base_like_pytorch():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1
+    view = h[:2]
+    view.mul_(10)
+    assert h.tolist() == [10.0, 20.0, 3.0]
+    h.sum().backward()
+    assert x.grad.tolist() == [10.0, 10.0, 1.0]
+    x.grad = None
+    h = x * 2
+    inner = h[1:][0:1]  # a view of a view
+    inner.mul_(3)
+    h.sum().backward()
+    assert h.tolist() == [2.0, 12.0, 6.0] and x.grad.tolist() == [2.0, 6.0, 2.0]
+    with pytest.raises(RuntimeError, match="view of a leaf"):
+        x[:2].mul_(2)
