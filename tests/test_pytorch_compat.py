@@ -295,3 +295,15 @@ def test_inplace_on_a_view_updates_its_base_like_pytorch():
     assert h.tolist() == [2.0, 12.0, 6.0] and x.grad.tolist() == [2.0, 6.0, 2.0]
     with pytest.raises(RuntimeError, match="view of a leaf"):
         x[:2].mul_(2)
+
+
+def test_parameter_grad_data_zero_():
+    import microgradnd.nn as nn
+
+    lin = nn.Linear(2, 1)
+    lin(mg.ones(1, 2)).sum().backward()
+    assert lin.weight.grad.tolist() == [[1.0, 1.0]]
+    lin.weight.grad.data.zero_()  # the pre-0.4 idiom
+    assert lin.weight.grad.tolist() == [[0.0, 0.0]]
+    lin(mg.ones(1, 2)).sum().backward()  # accumulates into the zeroed buffer
+    assert lin.weight.grad.tolist() == [[1.0, 1.0]] and type(lin.weight.grad.sum().data) is np.ndarray

@@ -310,7 +310,10 @@ def _accumulate(leaf, g, create_graph):
             leaf.grad = g
         else:
             # a copy: the incoming array may be shared with other leaves or with the caller's gradient
-            leaf.grad = Tensor._make(np.array(g.data, copy=True), None)
+            data = np.array(g.data, copy=True)
+            if type(leaf.data) is not np.ndarray and isinstance(leaf.data, np.ndarray):
+                data = data.view(type(leaf.data))  # a Parameter's: p.grad.data.zero_() works too
+            leaf.grad = Tensor._make(data, None)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
