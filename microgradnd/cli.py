@@ -318,7 +318,7 @@ def cmd_graph(args):
     if not args.no_backward:
         if not result.requires_grad:
             _warn("nothing to differentiate (the expression uses no --set values): drawing values only")
-        elif result.data.size != 1:
+        elif result._data.size != 1:
             _warn(f"the result has shape {tuple(result.shape)}: backward() starts from ones "
                   f"(as result.sum().backward() would)")
             result.backward(gradient=_ones_like(result))
@@ -327,7 +327,7 @@ def cmd_graph(args):
             result.backward()
             backward_ran = True
     graph = draw_graph(result, rankdir=args.rankdir, show_local_grads=not args.no_local, infer_names=False,
-                       gradient=_ones_like(result) if backward_ran and result.data.size != 1 else None)
+                       gradient=_ones_like(result) if backward_ran and result._data.size != 1 else None)
     output = args.output
     fmt = format_of(output or "graph.svg", args.format)
     if output is None or output == "-":

@@ -202,8 +202,8 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 def normal(mean=0.0, std=1.0, size=None, generator=None):
     """Normal samples (``torch.normal``) with scalar or tensor mean/std."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
     shape = _shape((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     dtype = mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor) else _dt.get_default_dtype()
     return _finish((_random.rng(generator).normal(size=shape) * s + m).astype(dtype), False)
@@ -211,13 +211,13 @@ def normal(mean=0.0, std=1.0, size=None, generator=None):
 
 def bernoulli(p, generator=None):
     """1 with probability p elementwise (``torch.bernoulli``)."""
-    pv = p.data if isinstance(p, Tensor) else np.asarray(p)
+    pv = p._data if isinstance(p, Tensor) else np.asarray(p)
     return _finish((_random.rng(generator).random(pv.shape) < pv).astype(pv.dtype), False)
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
     """Indices sampled from the rows of ``probs`` (``torch.multinomial``)."""
-    pv = np.asarray(probs.data if isinstance(probs, Tensor) else probs, dtype=np.float64)
+    pv = np.asarray(probs._data if isinstance(probs, Tensor) else probs, dtype=np.float64)
     rows = pv.reshape(-1, pv.shape[-1])
     g = _random.rng(generator)
     out = np.stack([g.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum()) for r in rows])

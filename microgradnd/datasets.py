@@ -296,12 +296,12 @@ def _stratified_order(labels, rng, n_val, n_test):
 
 
 def _numpy(a):
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
+    return a._data if isinstance(a, Tensor) else np.asarray(a)
 
 
 def _take(a, idx):
     if isinstance(a, Tensor):
-        return Tensor._make(a.data[idx], None)
+        return Tensor._make(a._data[idx], None)
     if isinstance(a, np.ndarray):
         return a[idx]
     return [a[i] for i in idx]

@@ -94,7 +94,7 @@ def result_type(*operands):
     groups = ([], [], [])  # dimensioned tensors, 0-d tensors, python scalars
     for op in operands:
         if isinstance(op, Tensor):
-            groups[0 if op.data.ndim else 1].append(op.data.dtype)
+            groups[0 if op._data.ndim else 1].append(op._data.dtype)
         elif isinstance(op, np.ndarray):
             groups[0 if op.ndim else 1].append(op.dtype)
         elif op is not None:

@@ -36,7 +36,7 @@ def _labels_array(y, name):
     from .tensor import Tensor
 
     if isinstance(y, Tensor):
-        y = y.data
+        y = y._data
     a = np.asarray(y)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]

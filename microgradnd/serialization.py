@@ -63,7 +63,7 @@ class _Encoder:
         if isinstance(obj, float):
             return float(obj)
         if isinstance(obj, Tensor):
-            node = {"T": "tensor", "id": self.array_entry(obj, obj.data)}
+            node = {"T": "tensor", "id": self.array_entry(obj, obj._data)}
             if obj.requires_grad:
                 node["rg"] = True
             return node
@@ -191,7 +191,7 @@ class _Decoder:
             t = self.objects.get(node["id"])
             if t is None:
                 t = Tensor._make(self.array(node["id"]), None)
-                if node.get("rg") and t.data.dtype.kind == "f":
+                if node.get("rg") and t._data.dtype.kind == "f":
                     t.requires_grad = True
                 self.objects[node["id"]] = t
             return t

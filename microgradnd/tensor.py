@@ -24,7 +24,7 @@ def _to_array(data, dtype=None):
 
 def _convert(data, dtype):
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
         return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr.copy()
     if isinstance(data, np.ndarray):
         return data.astype(dtype) if dtype is not None and data.dtype != dtype else data.copy()
@@ -64,7 +64,7 @@ def _flatten(data):
 
 def _nested_tensors_to_lists(data):
     if isinstance(data, Tensor):
-        return data.data.tolist()
+        return data._data.tolist()
     if isinstance(data, (list, tuple)):
         return [_nested_tensors_to_lists(x) for x in data]
     return data
@@ -87,7 +87,7 @@ class Tensor:
     the dtype from the data (see its rules).
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor dispatches to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
@@ -101,12 +101,12 @@ class Tensor:
             data = args[0]
             if dtype is None and not isinstance(data, Tensor):
                 dtype = _dt.get_default_dtype()
-            self.data = _to_array(data, dtype)
+            self._data = _to_array(data, dtype)
         else:
             if not all(_is_size(n) for n in args):
                 raise TypeError(f"Tensor(): expected data or a size made of ints, got {args!r}")
             shape = tuple(int(n) for n in args) if args else (0,)
-            self.data = np.zeros(shape, dtype=dtype or _dt.get_default_dtype())
+            self._data = np.zeros(shape, dtype=dtype or _dt.get_default_dtype())
         self.grad = None
         self.grad_fn = None
         self._rg = False
@@ -120,7 +120,7 @@ class Tensor:
     def _make(cls, array, grad_fn):
         """Wrap an ndarray without copying (internal: ops build their outputs with this)."""
         t = object.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.grad_fn = grad_fn
         t._rg = grad_fn is not None
@@ -131,16 +131,33 @@ class Tensor:
 
     # -- data and autograd attributes ------------------------------------------------------------
     @property
+    def data(self):
+        """This tensor's values as a new leaf Tensor outside the graph, sharing memory (``Tensor.data``).
+
+        As in PyTorch, in-place changes through it (``p.data -= lr * p.grad``, ``w.grad.data.zero_()``,
+        ``m.weight.data.normal_(0, 0.02)``) change this tensor without being recorded or
+        version-checked. ``.numpy()`` or ``np.asarray(t)`` gives the NumPy array itself.
+        """
+        t = Tensor._make(self._data, None)
+        t._vc = [0]  # changes made through .data are invisible to autograd's checks, as in PyTorch
+        return t
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other`` swaps in other's values (shape and dtype may change), as in PyTorch."""
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
     def requires_grad(self):
         return self._rg
 
     @requires_grad.setter
     def requires_grad(self, value):
         value = bool(value)
-        if value and self.data.dtype.kind not in "fc":
+        if value and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients; this one is "
-                f"{self.data.dtype} (make it with dtype=mg.float32, or call .float() first)"
+                f"{self._data.dtype} (make it with dtype=mg.float32, or call .float() first)"
             )
         if not value and self.grad_fn is not None:
             raise RuntimeError(
@@ -162,15 +179,15 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
@@ -185,26 +202,26 @@ class Tensor:
         return self._vc[0]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim=None):
         """``t.size()`` is the shape; ``t.size(d)`` one dimension (negative ``d`` counts from the end)."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_norm_dim(dim, self.data.ndim, "size")]
+            return self._data.shape
+        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # -- conversion --------------------------------------------------------------------------------
     def numpy(self):
@@ -213,19 +230,19 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
-        return self.data
+        return self._data
 
     def item(self):
         """The single value as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar (item() needs "
-                f"exactly one element; shape is {tuple(self.data.shape)})"
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar (item() needs "
+                f"exactly one element; shape is {tuple(self._data.shape)})"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -234,35 +251,33 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub":
+        if self._data.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (shape "
-                f"{tuple(self.data.shape)}); use .any() or .all()"
+                f"{tuple(self._data.shape)}); use .any() or .all()"
             )
-        return bool(self.data.reshape(()).item())
+        return bool(self._data.reshape(()).item())
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy meets a Tensor. ``.data`` is the NumPy buffer here, so the course idiom
-        ``p.data += -lr * p.grad`` is ``ndarray += Tensor``: it updates the buffer in place (as
-        PyTorch's ``.data`` does) instead of turning ``p.data`` into a Tensor; ``array <op> tensor``
-        is the Tensor's reflected operator; any other ufunc runs on the arrays."""
+        """NumPy meets a Tensor: ``array <op> tensor`` is the Tensor's reflected operator; any other
+        ufunc runs on the arrays (``out=`` may name tensors: their buffers are written)."""
         out = kwargs.get("out")
         if out is None and method == "__call__" and len(inputs) == 2 and not kwargs:
             a, b = inputs
             name = _REFLECTED_UFUNCS.get(ufunc)
             if name is not None and isinstance(b, Tensor) and not isinstance(a, Tensor):
                 return getattr(b, name)(a)
-        raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        raw = [x._data if isinstance(x, Tensor) else x for x in inputs]
         if out is not None:
-            kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+            kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in out)
         return getattr(ufunc, method)(*raw, **kwargs)
 
     def __hash__(self):
@@ -270,7 +285,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing data (and the version counter) with this tensor, outside the graph."""
-        t = Tensor._make(self.data, None)
+        t = Tensor._make(self._data, None)
         t._vc = self._vc
         return t
 
@@ -298,7 +313,7 @@ class Tensor:
         if dtype is None:
             return self
         dtype = _dt.to_dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._data.dtype:
             return self
         return _ops.cast(self, dtype)
 
@@ -321,13 +336,13 @@ class Tensor:
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A copy of ``data`` with this tensor's dtype unless given (``Tensor.new_tensor``)."""
-        t = Tensor._make(_to_array(data, _dt.to_dtype(dtype) or self.data.dtype), None)
+        t = Tensor._make(_to_array(data, _dt.to_dtype(dtype) or self._data.dtype), None)
         return t.requires_grad_() if requires_grad else t
 
     def _new(self, fill, size, dtype, requires_grad):
         if len(size) == 1 and isinstance(size[0], (tuple, list)):
             size = tuple(size[0])
-        t = Tensor._make(fill(tuple(int(n) for n in size), dtype=_dt.to_dtype(dtype) or self.data.dtype), None)
+        t = Tensor._make(fill(tuple(int(n) for n in size), dtype=_dt.to_dtype(dtype) or self._data.dtype), None)
         return t.requires_grad_() if requires_grad else t
 
     def type(self, dtype=None):
@@ -360,7 +375,7 @@ class Tensor:
         return self.to(_dt.bool)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def contiguous(self):
         return self
@@ -432,11 +447,11 @@ class Tensor:
             )
         array = np.asarray(array)
         try:
-            np.copyto(self.data, np.broadcast_to(array, self.data.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(array, self._data.shape), casting="unsafe")
         except ValueError:
             raise RuntimeError(
                 f"{op}: the value of shape {tuple(array.shape)} cannot be written into a tensor of "
-                f"shape {tuple(self.data.shape)}"
+                f"shape {tuple(self._data.shape)}"
             ) from None
         self._vc[0] += 1
         return self
@@ -450,7 +465,7 @@ class Tensor:
     def copy_(self, src, non_blocking=False):
         """Write ``src``'s values (broadcast, cast) into this tensor (``Tensor.copy_``); recorded when
         ``src`` requires grad, so the gradient flows to ``src`` as in PyTorch (``buf.copy_(x)``)."""
-        if _state.enabled and isinstance(src, Tensor) and src._rg and self.data.dtype.kind == "f":
+        if _state.enabled and isinstance(src, Tensor) and src._rg and self._data.dtype.kind == "f":
             everywhere = _ops.constant(np.ones(self.shape, dtype=bool))
             return self._apply_inplace(
                 lambda t: _ops.where(everywhere, src if src.dtype == t.dtype else src.to(t.dtype), t), "copy_")
@@ -537,15 +552,15 @@ class Tensor:
         """Replace this tensor's value by ``fn(self)``: in the buffer when no graph is recorded (under
         ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""
         self._check_inplace(name)
-        old = Tensor._make(self.data, self.grad_fn)
+        old = Tensor._make(self._data, self.grad_fn)
         old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = fn(old)
-        if _dt._category(result.dtype) > _dt._category(self.data.dtype):
+        if _dt._category(result.dtype) > _dt._category(self._data.dtype):
             raise RuntimeError(
                 f"result type {_TYPE_WORDS.get(result.dtype.kind, result.dtype)} can't be cast to the "
-                f"desired output type {_TYPE_WORDS.get(self.data.dtype.kind, self.data.dtype)} ({name})")
+                f"desired output type {_TYPE_WORDS.get(self._data.dtype.kind, self._data.dtype)} ({name})")
         if not result.requires_grad:
-            return self._write(result.data, name)
+            return self._write(result._data, name)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
         self._rebind(result)
@@ -581,13 +596,13 @@ class Tensor:
         )
         if not needs_graph:
             with np.errstate(all="ignore"):
-                value = _INPLACE_UFUNCS[name](self.data, _value_array(other))
+                value = _INPLACE_UFUNCS[name](self._data, _value_array(other))
             return self._write(value, name)
         self._check_inplace(name)
         # Recorded in-place on a non-leaf: compute out of place and move the result into this
         # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
         # The old value stays alive in `old` for the backward of the ops that consumed it.
-        old = Tensor._make(self.data, self.grad_fn)
+        old = Tensor._make(self._data, self.grad_fn)
         old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = getattr(_ops, name[:-1])(old, other)
         if result.dtype != self.dtype:
@@ -605,12 +620,12 @@ class Tensor:
         node = result.grad_fn
         if node is not None and node._output_version is not None:
             node._output_version = (vc, vc[0])  # the new node's output is this tensor, at this version
-        self.data, self.grad_fn, self._rg = result.data, result.grad_fn, True
+        self._data, self.grad_fn, self._rg = result._data, result.grad_fn, True
         if base is not None:  # a view (h[:2]) changed in place: its base sees the new values
-            old = Tensor._make(base.data, base.grad_fn)
+            old = Tensor._make(base._data, base.grad_fn)
             old._vc = [base._vc[0]]
             base._rebind(_ops.index_put(old, index, result))
-            self.data = base.data[index]  # the view shares the base's new memory again
+            self._data = base._data[index]  # the view shares the base's new memory again
 
     def _view_base(self):
         """``(base, index)`` when this tensor is a recorded basic-indexing view of ``base``, else ``(None, None)``."""
@@ -631,13 +646,13 @@ class Tensor:
             self._rg or (isinstance(value, Tensor) and value._rg)
         )
         if needs_graph:
-            old = Tensor._make(self.data, self.grad_fn)
+            old = Tensor._make(self._data, self.grad_fn)
             old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
             result = _ops.index_put(old, _ops.unwrap_index(index), value)
             self._rebind(result)
             return
         try:
-            self.data[_ops.unwrap_index(index)] = _value_array(value)
+            self._data[_ops.unwrap_index(index)] = _value_array(value)
         except IndexError as e:
             raise IndexError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
         except ValueError as e:
@@ -646,10 +661,10 @@ class Tensor:
 
     # -- repr ----------------------------------------------------------------------------------------
     def __repr__(self):
-        body = _format_array(self.data)
+        body = _format_array(self._data)
         extras = []
-        if self.data.dtype not in (_dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
-            extras.append(f"dtype=mg.{self.data.dtype}")
+        if self._data.dtype not in (_dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
+            extras.append(f"dtype=mg.{self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._rg:
@@ -661,24 +676,24 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self.data.ndim == 0 or self.data.size == 1 and spec:
+        if self._data.ndim == 0 or self._data.size == 1 and spec:
             return format(self.item(), spec)
         return repr(self)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __reduce__(self):
         raise TypeError("microgradnd tensors are not pickled; use mg.save / mg.load (.npz)")
 
     def __deepcopy__(self, memo):
-        t = Tensor._make(self.data.copy(), None)
+        t = Tensor._make(self._data.copy(), None)
         t._rg = self._rg
         t.name = self.name
         if self.grad is not None:
-            t.grad = Tensor._make(self.grad.data.copy(), None)
+            t.grad = Tensor._make(self.grad._data.copy(), None)
         memo[id(self)] = t
         return t
 
@@ -688,10 +703,10 @@ def _check_inplace_dtype(tensor, other, op):
     result = _dt.result_type(tensor, other if not isinstance(other, (list, tuple)) else np.asarray(other))
     if op == "div_" and result.kind != "f":
         result = _dt.get_default_dtype()
-    if _dt._category(result) > _dt._category(tensor.data.dtype):
+    if _dt._category(result) > _dt._category(tensor._data.dtype):
         raise RuntimeError(
             f"result type {_TYPE_WORDS.get(result.kind, result)} can't be cast to the desired output type "
-            f"{_TYPE_WORDS.get(tensor.data.dtype.kind, tensor.data.dtype)} ({op} on a {tensor.data.dtype} tensor; "
+            f"{_TYPE_WORDS.get(tensor._data.dtype.kind, tensor._data.dtype)} ({op} on a {tensor._data.dtype} tensor; "
             f"convert it first, e.g. t = t.float())"
         )
 
@@ -736,7 +751,7 @@ def _format_array(array, precision=4):
 
 def _value_array(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     return value if isinstance(value, (np.ndarray, numbers.Number)) else np.asarray(value)
 
 

@@ -149,11 +149,11 @@ def assert_grads_match(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, second_order=
     diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
         raise ValueError("assert_grads_match: no input has requires_grad=True")
-    before = [x.data.copy() for x in diff]
+    before = [x._data.copy() for x in diff]
     out = fn(*inputs)
     outs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
     for x, b in zip(diff, before):
-        if x.data.shape != b.shape or not np.array_equal(x.data, b, equal_nan=True):
+        if x._data.shape != b.shape or not np.array_equal(x._data, b, equal_nan=True):
             raise AssertionError("assert_grads_match: the function modified one of its inputs in place")
     rng = np.random.default_rng(seed)
     graded = [o for o in outs if o.requires_grad]
@@ -168,7 +168,7 @@ def assert_grads_match(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, second_order=
                     f"assert_grads_match: gradient of input {k} has shape {tuple(g.shape)} / {g.dtype}, "
                     f"the input has {tuple(x.shape)} / {x.dtype}")
         for x, b in zip(diff, before):
-            if not np.array_equal(x.data, b, equal_nan=True):
+            if not np.array_equal(x._data, b, equal_nan=True):
                 raise AssertionError("assert_grads_match: backward modified one of the inputs in place")
     try:
         gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed, max_elements=max_elements)

@@ -28,7 +28,7 @@ def test_tensor_copies_and_from_numpy_shares():
     s = mg.from_numpy(a)
     a[1] = 7
     assert s.tolist() == [5.0, 7.0, 1.0]
-    assert mg.as_tensor(a).data is a
+    assert mg.as_tensor(a)._data is a
     with pytest.raises(TypeError):
         mg.from_numpy([1, 2])
 

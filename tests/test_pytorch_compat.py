@@ -157,10 +157,11 @@ def test_flip_takes_dims_as_varargs_list_or_keyword():
 # -- p.data += -lr * p.grad (makemore / micrograd style) -------------------------------------------
 def test_data_inplace_update_with_a_tensor_keeps_the_buffer():
     p = mg.tensor([1.0, 2.0], requires_grad=True)
-    buffer = p.data
+    buffer = p.numpy() if not p.requires_grad else p.detach().numpy()
     (p * p).sum().backward()
-    p.data += -0.1 * p.grad  # ndarray += Tensor: updates the buffer in place
-    assert isinstance(p.data, np.ndarray) and p.data is buffer
+    p.data += -0.1 * p.grad  # PyTorch: .data is a detached Tensor sharing the buffer
+    assert isinstance(p.data, mg.Tensor) and not p.data.requires_grad
+    assert np.shares_memory(p.detach().numpy(), buffer)
     np.testing.assert_allclose(p.data, [0.8, 1.6])
     p.data *= 0.5
     np.testing.assert_allclose(p.detach().numpy(), [0.4, 0.8])
@@ -189,7 +190,7 @@ def test_parameter_data_has_pytorchs_inplace_init_methods():
     lin.bias.data.zero_()
     out = lin(mg.ones(1, 3))
     assert out.tolist() == [[3.0, 3.0]]
-    assert type(out.data) is np.ndarray and type(lin.weight.data * 2) is np.ndarray  # it does not spread
+    assert type(out.data) is mg.Tensor and not out.data.requires_grad and out.requires_grad
     t = mg.ones(2)
     nn.Parameter(t).data.fill_(3.0)  # Parameter(t) shares t's memory
     assert t.tolist() == [3.0, 3.0]
@@ -306,4 +307,35 @@ def test_parameter_grad_data_zero_():
     lin.weight.grad.data.zero_()  # the pre-0.4 idiom
     assert lin.weight.grad.tolist() == [[0.0, 0.0]]
     lin(mg.ones(1, 2)).sum().backward()  # accumulates into the zeroed buffer
-    assert lin.weight.grad.tolist() == [[1.0, 1.0]] and type(lin.weight.grad.sum().data) is np.ndarray
+    assert lin.weight.grad.tolist() == [[1.0, 1.0]] and type(lin.weight.grad._data) is np.ndarray
+
+
+# -- .data is a detached Tensor sharing memory, as in PyTorch -----------------------------------------
+def test_data_is_a_detached_tensor_sharing_memory():
+    w = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (w * w).sum().backward()
+    w.grad.data.zero_()  # the old-tutorial idiom on a plain tensor's gradient
+    assert w.grad.tolist() == [0.0, 0.0, 0.0]
+    w.data.mul_(2.0)
+    assert w.tolist() == [2.0, -4.0, 6.0] and w.requires_grad and w.is_leaf
+    assert w.data.numpy().tolist() == [2.0, -4.0, 6.0]
+    w.data = w.data - 1.0  # rebinding the values keeps w a leaf that requires grad
+    assert w.tolist() == [1.0, -5.0, 5.0] and w.requires_grad
+    (w * 3).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_max_of_outputs_data_gives_values_and_indices():
+    outputs = mg.tensor([[0.1, 0.7, 0.2], [0.9, 0.05, 0.05]], requires_grad=True)
+    _, predicted = mg.max(outputs.data, 1)
+    assert predicted.tolist() == [1, 0]
+    values, idx = outputs.data.max(1)
+    assert idx.tolist() == [1, 0] and np.allclose(values.numpy(), [0.7, 0.9])
+
+
+def test_changes_through_data_are_not_version_checked():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    x.data.add_(1.0)  # PyTorch does not notice changes through .data; the saved x is the new value
+    y.backward()
+    assert x.grad.tolist() == [4.0, 6.0]

@@ -34,13 +34,13 @@ def test_conversions():
     assert [1, 2, 3][mg.tensor(1)] == 2  # __index__
     assert [x.item() for x in mg.tensor([4, 5])] == [4, 5]
     t = mg.ones(2)
-    assert t.numpy() is t.data
+    assert t.numpy() is t._data
 
 
 def test_clone_stays_in_graph_detach_does_not():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.data, x.data)
+    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c._data, x._data)
     (c * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
 
@@ -49,7 +49,7 @@ def test_deepcopy_copies_data_flag_and_grad():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     (x * 2).sum().backward()
     y = copy.deepcopy(x)
-    assert y.requires_grad and y.grad.tolist() == [2.0, 2.0] and not np.shares_memory(x.data, y.data)
+    assert y.requires_grad and y.grad.tolist() == [2.0, 2.0] and not np.shares_memory(x._data, y._data)
 
 
 def test_operators_and_reflected_operators():
@@ -154,11 +154,11 @@ def test_reductions_with_axis_keepdims_spellings_and_namedtuple():
 
 def test_var_std_corrections():
     x = mg.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 9.0]], dtype=mg.float64)
-    a = x.data
+    a = x._data
     np.testing.assert_allclose(x.var().item(), a.var(ddof=1))
-    np.testing.assert_allclose(x.var(1, unbiased=False).data, a.var(1))
-    np.testing.assert_allclose(x.var(1, correction=2).data, a.var(1, ddof=2))
-    np.testing.assert_allclose(mg.std(x, 0, True, True).data, a.std(0, ddof=1, keepdims=True))
+    np.testing.assert_allclose(x.var(1, unbiased=False)._data, a.var(1))
+    np.testing.assert_allclose(x.var(1, correction=2)._data, a.var(1, ddof=2))
+    np.testing.assert_allclose(mg.std(x, 0, True, True)._data, a.std(0, ddof=1, keepdims=True))
     np.testing.assert_allclose(x.std(correction=0).item(), a.std())
     with pytest.warns(UserWarning, match="degrees of freedom"):
         assert np.isnan(mg.tensor([1.0]).var().item())
@@ -234,11 +234,11 @@ def test_pow_with_tensor_or_scalar_on_either_side_and_at_zero():
     x = mg.tensor([0.0, 2.0], requires_grad=True)
     e = mg.tensor([3.0, 0.5], requires_grad=True)
     (x ** e).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.5 * 2.0 ** -0.5], rtol=1e-6)
-    np.testing.assert_allclose(e.grad.data, [0.0, 2.0 ** 0.5 * np.log(2.0)], rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, [0.0, 0.5 * 2.0 ** -0.5], rtol=1e-6)
+    np.testing.assert_allclose(e.grad._data, [0.0, 2.0 ** 0.5 * np.log(2.0)], rtol=1e-6)
     z = mg.tensor([0.0, 1.0], requires_grad=True)
     (2.0 ** z).sum().backward()
-    np.testing.assert_allclose(z.grad.data, np.log(2.0) * np.array([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(z.grad._data, np.log(2.0) * np.array([1.0, 2.0]), rtol=1e-6)
     w = mg.tensor([0.0, 1.0], requires_grad=True)
     (w ** 0).sum().backward()
     assert w.grad.tolist() == [0.0, 0.0]
@@ -246,10 +246,10 @@ def test_pow_with_tensor_or_scalar_on_either_side_and_at_zero():
 
 def test_softmax_dims():
     x = mg.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=mg.float64)
-    np.testing.assert_allclose(mg.softmax(x, dim=0).sum(0).data, [1.0, 1.0])
-    np.testing.assert_allclose(mg.softmax(x, dim=-1).sum(-1).data, [1.0, 1.0])
-    np.testing.assert_allclose(mg.log_softmax(x, 1).data, np.log(mg.softmax(x, 1).data))
-    np.testing.assert_allclose(x.logsumexp(1).data, np.log(np.exp(x.data).sum(1)))
+    np.testing.assert_allclose(mg.softmax(x, dim=0).sum(0)._data, [1.0, 1.0])
+    np.testing.assert_allclose(mg.softmax(x, dim=-1).sum(-1)._data, [1.0, 1.0])
+    np.testing.assert_allclose(mg.log_softmax(x, 1)._data, np.log(mg.softmax(x, 1)._data))
+    np.testing.assert_allclose(x.logsumexp(1)._data, np.log(np.exp(x._data).sum(1)))
 
 
 def test_import_does_not_load_hypothesis_or_upper_layers():
@@ -302,7 +302,7 @@ def test_more_in_place_methods_match_pytorch():
     assert b.tolist() == [-1.0, 0.25, -1.0]
     with mg.no_grad():
         x.abs_().sqrt_()
-    np.testing.assert_allclose(x.data, np.sqrt([1.0, 2.0, 3.0]), rtol=1e-6)
+    np.testing.assert_allclose(x._data, np.sqrt([1.0, 2.0, 3.0]), rtol=1e-6)
     with pytest.raises(RuntimeError, match="can't be cast"):
         mg.tensor([1, 2]).sqrt_()
     with pytest.raises(RuntimeError, match="leaf Variable"):
@@ -330,9 +330,9 @@ def test_small_utilities_match_pytorch_semantics():
     x = mg.tensor([[1.0, 0.0, 3.0], [0.0, 0.0, 6.0]])
     var, mean = mg.var_mean(x, dim=1)
     std, mean2 = mg.std_mean(x, dim=1, keepdim=True)
-    np.testing.assert_allclose(var.data, x.data.var(1, ddof=1))
-    np.testing.assert_allclose(std.data, x.data.std(1, ddof=1, keepdims=True))
-    np.testing.assert_allclose(mean.data, [4.0 / 3.0, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(var._data, x._data.var(1, ddof=1))
+    np.testing.assert_allclose(std._data, x._data.std(1, ddof=1, keepdims=True))
+    np.testing.assert_allclose(mean._data, [4.0 / 3.0, 2.0], rtol=1e-6)
     assert mean2.shape == (2, 1)
     assert mg.count_nonzero(x).item() == 3 and mg.count_nonzero(x, dim=0).tolist() == [1, 0, 2]
     values, counts = mg.unique(mg.tensor([3, 1, 3, 2]), return_counts=True)
@@ -341,7 +341,7 @@ def test_small_utilities_match_pytorch_semantics():
     assert mg.roll(mg.arange(5), 2).tolist() == [3, 4, 0, 1, 2]
     assert mg.roll(mg.arange(6).reshape(2, 3), 1, 1).tolist() == [[2, 0, 1], [5, 3, 4]]
     assert mg.logical_xor(mg.tensor([True, False]), mg.tensor([True, True])).tolist() == [False, True]
-    np.testing.assert_allclose(mg.erf(mg.tensor([0.5], dtype=mg.float64)).data, [0.5204998778130465])
+    np.testing.assert_allclose(mg.erf(mg.tensor([0.5], dtype=mg.float64))._data, [0.5204998778130465])
     assert mg.lerp(mg.zeros(2), mg.ones(2), 0.25).tolist() == [0.25, 0.25]
     assert mg.addcmul(mg.ones(2), mg.ones(2), mg.full((2,), 3.0), value=2).tolist() == [7.0, 7.0]
 

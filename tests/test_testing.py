@@ -14,13 +14,13 @@ from microgradnd.testing import (arrays, assert_grads_match, broadcastable_shape
 @given(tensors(mg.float64, shape=(2, 3), bounds=(-1.0, 4.0), requires_grad=True))
 def test_tensors_respect_dtype_shape_bounds(t):
     assert isinstance(t, mg.Tensor) and t.dtype == mg.float64 and t.shape == (2, 3)
-    assert t.requires_grad and np.all((t.data >= -1.0) & (t.data <= 4.0))
+    assert t.requires_grad and np.all((t._data >= -1.0) & (t._data <= 4.0))
 
 
 @settings(max_examples=20, deadline=None)
 @given(tensors(mg.int64, bounds=(0, 5)), tensors(mg.bool))
 def test_integer_and_bool_tensors(i, b):
-    assert i.dtype == mg.int64 and np.all((i.data >= 0) & (i.data <= 5)) and not i.requires_grad
+    assert i.dtype == mg.int64 and np.all((i._data >= 0) & (i._data <= 5)) and not i.requires_grad
     assert b.dtype == mg.bool
 
 
@@ -82,7 +82,7 @@ def test_assert_grads_match_checks_second_derivatives_and_mutation():
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return g * mg.tensor(2 * x.data)
+            return g * mg.tensor(2 * x._data)
 
     x = mg.tensor([0.3, 1.2], dtype=mg.float64, requires_grad=True)
     assert_grads_match(NoSecondDerivative.apply, [x])
@@ -90,7 +90,7 @@ def test_assert_grads_match_checks_second_derivatives_and_mutation():
         assert_grads_match(NoSecondDerivative.apply, [x], second_order=True)
 
     def mutating(a):
-        a.data[0] += 1.0
+        a._data[0] += 1.0
         return a * 2
 
     with pytest.raises(AssertionError, match="modified"):

@@ -182,7 +182,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     if create_graph:
                         t.grad = grad if t.grad is None else t.grad + grad
                     else:
-                        total = grad.data if t.grad is None else t.grad.data + grad.data
+                        total = grad._data if t.grad is None else t.grad._data + grad._data
                         t.grad = Tensor._make(np.array(total, copy=True), None)
             if wanted_node is not None and id(node) in wanted_node:
                 captured[id(wanted_node[id(node)])] = grad
@@ -213,7 +213,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     continue  # x did not require grad when this node was recorded
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)
-                if g.data.shape != x.data.shape:
+                if g._data.shape != x._data.shape:
                     try:
                         g = unbroadcast_to(g, x.shape)
                     except (ValueError, RuntimeError):
@@ -221,8 +221,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                             f"function {node.name()} returned a gradient of shape {tuple(g.shape)} for an "
                             f"input of shape {tuple(x.shape)}"
                         ) from None
-                if g.data.dtype != x.data.dtype:
-                    g = g.to(x.data.dtype)
+                if g._data.dtype != x._data.dtype:
+                    g = g.to(x._data.dtype)
                 fn = x.grad_fn if edges is None else edges[i]  # the node that made x, at forward time
                 if fn is None:
                     send(x, g)
@@ -284,10 +284,10 @@ def _sum_grads(total, g, key, owned, create_graph):
     token = _fp_state.set(_FP_IGNORE)  # inf + -inf is NaN without a warning, as in every op
     try:
         if key in owned:
-            np.add(total.data, g.data, out=total.data, casting="unsafe")
+            np.add(total._data, g._data, out=total._data, casting="unsafe")
             return total
         owned.add(key)
-        return total._make(np.asarray(total.data + g.data), None)
+        return total._make(np.asarray(total._data + g._data), None)
     finally:
         _fp_state.reset(token)
 
@@ -310,16 +310,13 @@ def _accumulate(leaf, g, create_graph):
             leaf.grad = g
         else:
             # a copy: the incoming array may be shared with other leaves or with the caller's gradient
-            data = np.array(g.data, copy=True)
-            if type(leaf.data) is not np.ndarray and isinstance(leaf.data, np.ndarray):
-                data = data.view(type(leaf.data))  # a Parameter's: p.grad.data.zero_() works too
-            leaf.grad = Tensor._make(data, None)
+            leaf.grad = Tensor._make(np.array(g._data, copy=True), None)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
         token = _fp_state.set(_FP_IGNORE)
         try:
-            np.add(leaf.grad.data, g.data, out=leaf.grad.data, casting="unsafe")
+            np.add(leaf.grad._data, g._data, out=leaf.grad._data, casting="unsafe")
         finally:
             _fp_state.reset(token)
         leaf.grad._vc[0] += 1
@@ -329,8 +326,8 @@ def _check_anomaly(node, grads):
     from ..tensor import Tensor
 
     for i, g in enumerate(grads):
-        if isinstance(g, Tensor) and g.dtype.kind == "f" and not np.all(np.isfinite(g.data)):
-            kind = "nan" if np.isnan(g.data).any() else "inf"
+        if isinstance(g, Tensor) and g.dtype.kind == "f" and not np.all(np.isfinite(g._data)):
+            kind = "nan" if np.isnan(g._data).any() else "inf"
             raise RuntimeError(
                 f"Function '{node.name()}' returned {kind} values in its {i}th output "
                 f"(detect_anomaly: the backward of op '{node.fn.__name__}' produced non-finite gradients)"

@@ -212,13 +212,13 @@ class Function:
             try:
                 if nargs == 2:
                     a, b = args
-                    out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a,
-                                      b.data if isinstance(b, Tensor) else b, **kwargs)
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a,
+                                      b._data if isinstance(b, Tensor) else b, **kwargs)
                 elif nargs == 1:
                     a = args[0]
-                    out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a, **kwargs)
+                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a, **kwargs)
                 else:
-                    out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+                    out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
             finally:
                 _fp_state.reset(token)
             if not isinstance(out, np.ndarray):
@@ -266,7 +266,7 @@ class Function:
             if not isinstance(result, Tensor):
                 result = Tensor._make(np.asarray(result), None)
             if record:
-                result = Tensor._make(result.data, ctx)
+                result = Tensor._make(result._data, ctx)
         if record:
             needs = []
             versions = []

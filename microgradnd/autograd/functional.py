@@ -14,7 +14,7 @@ def _prepare(inputs):
 
     out = []
     for x in _tuple(inputs):
-        t = Tensor._make(x.data, None) if x.grad_fn is None else x
+        t = Tensor._make(x._data, None) if x.grad_fn is None else x
         if not t.requires_grad:
             t = x.detach()
             t.requires_grad = True

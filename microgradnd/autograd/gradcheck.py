@@ -34,7 +34,7 @@ def _float64_inputs(inputs):
     result = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor._make(x.data.astype(np.float64), None)
+            t = Tensor._make(x._data.astype(np.float64), None)
             t.requires_grad = x.requires_grad
             result.append(t)
         else:
@@ -45,7 +45,7 @@ def _float64_inputs(inputs):
 def _scalar_objective(fn, inputs, vs):
     """Σ_k <out_k, v_k> as a Python float (grad mode left on: ``fn`` may itself differentiate)."""
     outs = _outputs(fn, inputs)
-    return float(sum(np.sum(o.data.astype(np.float64) * v) for o, v in zip(outs, vs)))
+    return float(sum(np.sum(o._data.astype(np.float64) * v) for o, v in zip(outs, vs)))
 
 
 def numerical_grad(fn, inputs, eps=1e-6, grad_outputs=None):
@@ -59,14 +59,14 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_outputs=None):
     inputs = _float64_inputs(_as_tuple(inputs))
     outs = _outputs(fn, inputs)
     vs = [np.ones(o.shape) for o in outs] if grad_outputs is None else \
-        [np.asarray(v.data if isinstance(v, Tensor) else v, dtype=np.float64) for v in _as_tuple(grad_outputs)]
+        [np.asarray(v._data if isinstance(v, Tensor) else v, dtype=np.float64) for v in _as_tuple(grad_outputs)]
     grads = []
     for x in inputs:
         if not (isinstance(x, Tensor) and x.dtype.kind == "f"):
             grads.append(None)
             continue
         g = np.zeros(x.shape)
-        flat = x.data.reshape(-1)
+        flat = x._data.reshape(-1)
         gflat = g.reshape(-1)
         for i in range(flat.size):
             orig = flat[i]
@@ -98,7 +98,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     if not diff_inputs:
         raise ValueError("gradcheck: at least one input tensor must have requires_grad=True")
     rng = np.random.default_rng(seed)
-    before = [x.data.copy() for x in diff_inputs]
+    before = [x._data.copy() for x in diff_inputs]
     outs = _outputs(fn, inputs)
     if not outs:
         raise ValueError("gradcheck: the function returned no floating-point tensor")
@@ -108,10 +108,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         analytic = autograd_grad([objective], diff_inputs, allow_unused=True)
     else:
         analytic = [None] * len(diff_inputs)
-    analytic = [np.zeros(x.shape) if g is None else np.asarray(g.data, dtype=np.float64)
+    analytic = [np.zeros(x.shape) if g is None else np.asarray(g._data, dtype=np.float64)
                 for x, g in zip(diff_inputs, analytic)]
     for x, b in zip(diff_inputs, before):
-        if not np.array_equal(x.data, b, equal_nan=True):
+        if not np.array_equal(x._data, b, equal_nan=True):
             return _fail(raise_exception, "gradcheck: the function modified one of its inputs in place")
 
     total = sum(x.numel() for x in diff_inputs)
@@ -133,15 +133,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 )
     # a random direction u: d/dε <f(x + εu), v> at 0 must equal Σ <analytic, u>
     us = [rng.standard_normal(x.shape) for x in diff_inputs]
-    originals = [x.data.copy() for x in diff_inputs]
+    originals = [x._data.copy() for x in diff_inputs]
     for x, u, o in zip(diff_inputs, us, originals):
-        x.data = o + eps * u
+        x._data = o + eps * u
     plus = _scalar_objective(fn, inputs, vs)
     for x, u, o in zip(diff_inputs, us, originals):
-        x.data = o - eps * u
+        x._data = o - eps * u
     minus = _scalar_objective(fn, inputs, vs)
     for x, o in zip(diff_inputs, originals):
-        x.data = o
+        x._data = o
     numeric_dir = (plus - minus) / (2 * eps)
     analytic_dir = float(sum(np.sum(a * u) for a, u in zip(analytic, us)))
     if not abs(analytic_dir - numeric_dir) <= atol + rtol * abs(numeric_dir):
@@ -178,7 +178,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     if grad_outputs is None:
         vs = [Tensor._make(rng.standard_normal(o.shape), None) for o in outs]
     else:
-        vs = [Tensor._make(np.asarray(v.data if isinstance(v, Tensor) else v, dtype=np.float64), None)
+        vs = [Tensor._make(np.asarray(v._data if isinstance(v, Tensor) else v, dtype=np.float64), None)
               for v in _as_tuple(grad_outputs)]
     for v in vs:
         v.requires_grad = True

@@ -387,14 +387,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {size_str(input.shape)}"
             )
-        stats = _norm.batch_stats(input.data, dims, eps)
+        stats = _norm.batch_stats(input._data, dims, eps)
         if running_mean is not None or running_var is not None:
             with no_grad():
                 if running_mean is not None:
-                    running_mean.copy_(running_mean.data * (1 - momentum) + stats[0].reshape(c) * momentum)
+                    running_mean.copy_(running_mean._data * (1 - momentum) + stats[0].reshape(c) * momentum)
                 if running_var is not None:
                     unbiased = stats[1].reshape(c) * (n / (n - 1))
-                    running_var.copy_(running_var.data * (1 - momentum) + unbiased * momentum)
+                    running_var.copy_(running_var._data * (1 - momentum) + unbiased * momentum)
         return _norm.batch_norm_train(input, weight, bias, eps, dims, stats)
     # evaluation: an affine map per channel, y = x·scale + shift with scale = γ/√(var + eps)
     scale = _ops.rsqrt(running_var + eps)
@@ -435,7 +435,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def one_hot(tensor, num_classes=-1):
     """(…,) int64 class indices -> (…, num_classes) int64 one-hot (``F.one_hot``)."""
-    data = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    data = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if data.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
@@ -496,7 +496,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
               sparse=False):
     """Rows of ``weight`` picked by the int64 indices in ``input`` (``F.embedding``); the row at
     ``padding_idx`` gets no gradient."""
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(
             f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
@@ -608,7 +608,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     a = _ops.abs(d)
     if beta == 0.0:
         return _reduce(a, reduction)
-    loss = _ops.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    loss = _ops.where(a._data < beta, d * d * (0.5 / beta), a - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -619,7 +619,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_broadcast(input, target)
     d = input - _like_input(target, input)
     a = _ops.abs(d)
-    loss = _ops.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    loss = _ops.where(a._data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     return _reduce(_weighted(loss, _elementwise_weight(weight, input)), reduction)
 
 
@@ -634,7 +634,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = _ops.exp(target) * (target - input)
     else:
-        safe = _ops.where(target.data > 0, target, 1.0)
+        safe = _ops.where(target._data > 0, target, 1.0)
         loss = target * _ops.log(safe) - target * input
     if reduction == "mean":
         warnings.warn(
@@ -660,7 +660,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         )
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {_torch_type(target.dtype)} but expected {_torch_type(input.dtype)}")
-    if input.numel() and (np.min(input.data) < 0 or np.max(input.data) > 1 or np.isnan(input.data).any()):
+    if input.numel() and (np.min(input._data) < 0 or np.max(input._data) > 1 or np.isnan(input._data).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = _loss.binary_cross_entropy_elementwise(input, target)
     if weight is not None and weight.dtype != input.dtype:
@@ -703,7 +703,7 @@ def _class_dim_to_last(x):
 
 
 def _check_class_targets(input, target, weight, op):
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu" or t.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_torch_type(t.dtype)}")
     if input.ndim < 1:
@@ -742,7 +742,7 @@ def _nll(logp, t, c, weight, ignore_index, reduction):
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
-    w_data = weight.data if weight is not None else None
+    w_data = weight._data if weight is not None else None
     safe_t = np.where(valid, t, 0)
     w = (w_data[safe_t] if w_data is not None else np.ones(t.shape, dtype=logp.dtype)) * valid
     last = _class_dim_to_last(logp)
@@ -795,7 +795,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif reduction == "sum":
         smooth_red = smooth.sum()
     else:
-        denom = weight.data[t[valid]].sum() if weight is not None else valid.sum()
+        denom = weight._data[t[valid]].sum() if weight is not None else valid.sum()
         with np.errstate(all="ignore"):
             smooth_red = smooth.sum() * constant(np.asarray(1.0 / denom, dtype=logp.dtype))
     return nll * (1.0 - label_smoothing) + smooth_red * (label_smoothing / c)
@@ -849,7 +849,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     prod = (input1 * input2).sum(dim=dim)
     denom = _ops.sqrt(((input1 * input1).sum(dim=dim) + eps) * ((input2 * input2).sum(dim=dim) + eps))
     cos = prod / denom
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     zeros = cos * 0.0
     loss = _ops.where(t == 1, 1.0 - cos, zeros) + _ops.where(t == -1, _ops.clamp(cos - margin, min=0.0), zeros)
     return _reduce(loss, _reduction(reduction, size_average, reduce))
@@ -857,7 +857,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (``F.hinge_embedding_loss``)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     zeros = input * 0.0
     loss = _ops.where(t != 1, _ops.clamp(margin - input, min=0.0), zeros) + _ops.where(t != -1, input, zeros)
     return _reduce(loss, _reduction(reduction, size_average, reduce))
@@ -883,7 +883,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * _ops.log(input + eps)
     if full:
-        t = target.data
+        t = target._data
         with np.errstate(all="ignore"):
             stirling = np.where(t > 1, t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t), 0.0)
         loss = loss + constant(stirling.astype(loss.dtype))

@@ -1,6 +1,6 @@
 """Weight initialisation (``torch.nn.init``): every function fills a tensor in place under
 ``no_grad`` from the global generator (``mg.manual_seed``) or ``generator=``, and returns it.
-A NumPy array (what ``param.data`` is in microgradnd) is filled in place too."""
+A plain NumPy array is filled in place too."""
 from __future__ import annotations
 
 import math
@@ -57,7 +57,7 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def _fill(tensor, array):
-    if isinstance(tensor, np.ndarray):  # ``init.normal_(m.weight.data)``: .data is the array here
+    if isinstance(tensor, np.ndarray):  # a raw buffer, e.g. init.normal_(t.numpy())
         np.copyto(tensor, array, casting="unsafe")
         return tensor
     with no_grad():

@@ -187,7 +187,7 @@ class Module:
                             f"(torch.nn.Buffer, torch.Tensor or None expected)"
                         )
                     if isinstance(value, Buffer):
-                        self.register_buffer(name, Tensor._make(value.data, None), value.persistent)
+                        self.register_buffer(name, Tensor._make(value._data, None), value.persistent)
                     else:
                         buffers[name] = value
                 else:
@@ -405,16 +405,16 @@ class Module:
             for p in module._parameters.values():
                 if p is None:
                     continue
-                new = fn(p.data)
-                if new is not p.data:
-                    p.data = new
+                new = fn(p._data)
+                if new is not p._data:
+                    p._data = new
                     if p.grad is not None:
-                        p.grad = Tensor._make(fn(p.grad.data), None)
+                        p.grad = Tensor._make(fn(p.grad._data), None)
             for name, b in module._buffers.items():
                 if b is not None:
-                    new = fn(b.data)
-                    if new is not b.data:
-                        b.data = new
+                    new = fn(b._data)
+                    if new is not b._data:
+                        b._data = new
         return self
 
     def to(self, *args, **kwargs):

@@ -6,61 +6,6 @@ import numpy as np
 from ..tensor import Tensor
 
 
-class ParameterData(np.ndarray):
-    """A parameter's NumPy buffer (what ``p.data`` is here) with PyTorch's in-place methods, so the
-    init idioms ``m.weight.data.normal_(0.0, 0.02)``, ``m.bias.data.fill_(0)``, ``p.data.zero_()``,
-    ``p.data.copy_(t)`` and ``p.data.add_(g, alpha=-lr)`` run unchanged. NumPy results computed from
-    it are plain arrays (``__array_ufunc__``), so it never spreads into activations or gradients."""
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        inputs = [x.view(np.ndarray) if isinstance(x, ParameterData) else x for x in inputs]
-        if "out" in kwargs:
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, ParameterData) else o for o in kwargs["out"])
-        return getattr(ufunc, method)(*inputs, **kwargs)
-
-    def _set(self, value):
-        np.copyto(self, np.broadcast_to(_array(value), self.shape), casting="unsafe")
-        return self
-
-    def zero_(self):
-        return self._set(0)
-
-    def fill_(self, value):
-        return self._set(value)
-
-    def copy_(self, src):
-        return self._set(src)
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from .. import random as _random
-
-        return self._set(_random.normal_array(self.shape, mean, std, generator))
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from .. import random as _random
-
-        return self._set(_random.uniform_array(self.shape, a, b, generator))
-
-    def add_(self, other, alpha=1):
-        return self._set(self.view(np.ndarray) + alpha * _array(other))
-
-    def sub_(self, other, alpha=1):
-        return self._set(self.view(np.ndarray) - alpha * _array(other))
-
-    def mul_(self, other):
-        return self._set(self.view(np.ndarray) * _array(other))
-
-    def div_(self, other):
-        return self._set(self.view(np.ndarray) / _array(other))
-
-    def clamp_(self, min=None, max=None):
-        return self._set(np.clip(self.view(np.ndarray), min, max))
-
-
-def _array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
-
-
 class Parameter(Tensor):
     """A leaf Tensor (sharing memory with ``data``) that modules register when it is assigned as an
     attribute; ``requires_grad`` defaults to True. Works everywhere a Tensor does."""
@@ -69,10 +14,10 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            array = data.data  # shares memory, like PyTorch's Parameter(t)
+            array = data._data  # shares memory, like PyTorch's Parameter(t)
         else:
-            array = Tensor(data).data
-        p = Tensor._make.__func__(cls, array.view(ParameterData), None)  # same memory
+            array = Tensor(data)._data
+        p = Tensor._make.__func__(cls, array, None)  # same memory
         if requires_grad:
             p.requires_grad = True
         return p
@@ -88,10 +33,10 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(Tensor._make(self.data.copy(), None), self.requires_grad)
+        p = Parameter(Tensor._make(self._data.copy(), None), self.requires_grad)
         p.name = self.name
         if self.grad is not None:
-            p.grad = Tensor._make(self.grad.data.copy(), None)
+            p.grad = Tensor._make(self.grad._data.copy(), None)
         memo[id(self)] = p
         return p
 
@@ -100,7 +45,7 @@ class Buffer(Tensor):
     """Marks a tensor to be registered as a buffer when assigned to a module (``torch.nn.Buffer``)."""
 
     def __new__(cls, data=None, *, persistent=True):
-        array = data.data if isinstance(data, Tensor) else Tensor(data if data is not None else []).data
+        array = data._data if isinstance(data, Tensor) else Tensor(data if data is not None else [])._data
         t = Tensor._make.__func__(cls, array, None)
         t.persistent = persistent
         return t

@@ -36,8 +36,8 @@ from .util import Tensor, constant
 
 def _comparison(ufunc, name):
     def compare(a, b):
-        av = a.data if isinstance(a, Tensor) else a
-        bv = b.data if isinstance(b, Tensor) else np.asarray(b) if isinstance(b, (list, tuple)) else b
+        av = a._data if isinstance(a, Tensor) else a
+        bv = b._data if isinstance(b, Tensor) else np.asarray(b) if isinstance(b, (list, tuple)) else b
         try:
             return Tensor._make(np.asarray(ufunc(av, bv)), None)
         except ValueError:
@@ -63,19 +63,19 @@ logical_xor = _comparison(np.logical_xor, "logical_xor")
 
 def logical_not(x):
     """Elementwise not -> bool tensor (``torch.logical_not``)."""
-    return Tensor._make(np.logical_not(x.data if isinstance(x, Tensor) else x), None)
+    return Tensor._make(np.logical_not(x._data if isinstance(x, Tensor) else x), None)
 
 
 def isnan(x):
-    return Tensor._make(np.isnan(x.data), None)
+    return Tensor._make(np.isnan(x._data), None)
 
 
 def isinf(x):
-    return Tensor._make(np.isinf(x.data), None)
+    return Tensor._make(np.isinf(x._data), None)
 
 
 def isfinite(x):
-    return Tensor._make(np.isfinite(x.data), None)
+    return Tensor._make(np.isfinite(x._data), None)
 
 
 def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
@@ -98,7 +98,7 @@ def bincount(x, weights=None, minlength=0):
 
 def equal(a, b):
     """True when shapes and all values are equal (``torch.equal``)."""
-    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -112,7 +112,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _floordiv(a, b):
@@ -138,7 +138,7 @@ def _xor(a, b):
 
 
 def _invert(a):
-    return Tensor._make(np.asarray(np.invert(a.data)), None)
+    return Tensor._make(np.asarray(np.invert(a._data)), None)
 
 
 def _swap(fn):

@@ -65,7 +65,7 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * mask_tensor(ctx.output.data > 0, grad)
+        return grad * mask_tensor(ctx.output._data > 0, grad)
 
 
 @register("leaky_relu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),),
@@ -81,7 +81,7 @@ class LeakyRelu(Op):
     def backward(ctx, grad):
         (x,) = ctx.inputs
         slope = ctx.kwargs.get("negative_slope", 0.01)
-        return grad * mask_tensor(np.where(x.data > 0, 1.0, slope), grad)
+        return grad * mask_tensor(np.where(x._data > 0, 1.0, slope), grad)
 
 
 @register("elu", arity=1, smooth=False, avoid=((0, 0.0, 0.05),),
@@ -98,8 +98,8 @@ class Elu(Op):
     def backward(ctx, grad):
         (x,) = ctx.inputs
         alpha = ctx.kwargs.get("alpha", 1.0)
-        positive = mask_tensor(x.data > 0, grad)
-        return grad * (positive + (1.0 - positive) * alpha * exp(where(x.data > 0, 0.0, x)))
+        positive = mask_tensor(x._data > 0, grad)
+        return grad * (positive + (1.0 - positive) * alpha * exp(where(x._data > 0, 0.0, x)))
 
 
 @register("softplus", arity=1, smooth=True, domain=(-3.0, 3.0),
@@ -120,7 +120,7 @@ class Softplus(Op):
         beta = ctx.kwargs.get("beta", 1.0)
         threshold = ctx.kwargs.get("threshold", 20.0)
         s = sigmoid(x * beta)
-        return where(x.data * beta > threshold, grad, grad * s)
+        return where(x._data * beta > threshold, grad, grad * s)
 
 
 def _erf(x):
@@ -174,7 +174,7 @@ def _float_input(x, name):
     x = as_operand(x, name)
     if not isinstance(x, Tensor):
         x = Tensor._make(np.asarray(x), None)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         x = x.to(get_default_dtype())
     return x
 
@@ -262,7 +262,7 @@ def logsigmoid(x):
 def step(x):
     """Heaviside step: 1 where x > 0 else 0 (the perceptron's activation; no gradient)."""
     x = as_operand(x, "step")
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return Tensor._make((data > 0).astype(data.dtype if data.dtype.kind == "f" else get_default_dtype()), None)
 
 

@@ -193,13 +193,13 @@ class MaxPool2d(Op):
         (x,) = ctx.inputs
         k = ctx.kwargs
         n, c, oh, ow = grad.shape
-        best = ctx.output.data
+        best = ctx.output._data
         if not grad_mode.is_grad_enabled() and not (x.dtype.kind == "f" and np.isnan(best).any()):
             # plain backward: scatter g to the arg-max of each window in one pass per kernel offset
-            return constant(_max_pool_grad_array(grad.data, x.data, best, k["kernel"], k["stride"], k["padding"],
+            return constant(_max_pool_grad_array(grad._data, x._data, best, k["kernel"], k["stride"], k["padding"],
                                                  k["dilation"]))
         # create_graph (or NaNs): a one-hot mask and fold2d, both differentiable
-        onehot = _argmax_onehot(x.data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
+        onehot = _argmax_onehot(x._data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
         # float × bool multiplies without materialising a float mask
         cols = Mul.apply(grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), constant(onehot))
         return fold2d(cols, x.shape[2:], k["kernel"], k["stride"], k["padding"], k["dilation"])
@@ -539,7 +539,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
     if not return_indices:
         return out.squeeze(0) if unbatched else out
-    indices = constant(_argmax_flat_indices(x.data, out.data, kernel, stride, pads, dilation))
+    indices = constant(_argmax_flat_indices(x._data, out._data, kernel, stride, pads, dilation))
     if unbatched:
         return out.squeeze(0), indices.squeeze(0)
     return out, indices
@@ -643,7 +643,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         values, picked = flat.max(dim=-1)
         result = values
         if return_indices:
-            k = picked.data
+            k = picked._data
             pixel = (rows[np.arange(oh)[:, None], k // kw] * w + cols[np.arange(ow)[None, :], k % kw])
             result = (values, constant(pixel.astype(np.int64)))
     if unbatched:

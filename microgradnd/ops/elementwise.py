@@ -112,16 +112,16 @@ class Pow(Op):
         if need_a:
             if isinstance(b, Tensor):
                 # the derivative wrt the base is 0 where the exponent is 0 (even at a == 0)
-                ga = where(constant(b.data == 0), 0.0, grad * (b * a ** (b - 1)))
+                ga = where(constant(b._data == 0), 0.0, grad * (b * a ** (b - 1)))
             elif b == 0:
                 ga = grad * 0.0
             else:
                 ga = grad * (b * a ** (b - 1))
         if need_b:
-            a_data = a.data if isinstance(a, Tensor) else np.asarray(a)
+            a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
             log_a = log(a) if isinstance(a, Tensor) else constant(_log(a_data, grad.dtype))
             # 0 ** b is constant (0 or 1) for b >= 0: PyTorch defines that derivative as 0
-            gb = grad * where(constant((a_data == 0) & (b.data >= 0)), 0.0, ctx.output * log_a)
+            gb = grad * where(constant((a_data == 0) & (b._data >= 0)), 0.0, ctx.output * log_a)
         return ga, gb
 
 
@@ -191,7 +191,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.inputs
-        return grad * constant(np.sign(x.data))
+        return grad * constant(np.sign(x._data))
 
 
 @register("sin", arity=1, smooth=True)
@@ -249,7 +249,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        av, bv = np.asarray(a.data if isinstance(a, Tensor) else a), np.asarray(b.data if isinstance(b, Tensor) else b)
+        av, bv = np.asarray(a._data if isinstance(a, Tensor) else a), np.asarray(b._data if isinstance(b, Tensor) else b)
         wa = (av > bv) + 0.5 * (av == bv)
         return grad * mask_tensor(wa, grad), grad * mask_tensor(1.0 - wa, grad)
 
@@ -265,7 +265,7 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        av, bv = np.asarray(a.data if isinstance(a, Tensor) else a), np.asarray(b.data if isinstance(b, Tensor) else b)
+        av, bv = np.asarray(a._data if isinstance(a, Tensor) else a), np.asarray(b._data if isinstance(b, Tensor) else b)
         wa = (av < bv) + 0.5 * (av == bv)
         return grad * mask_tensor(wa, grad), grad * mask_tensor(1.0 - wa, grad)
 
@@ -291,9 +291,9 @@ class Clamp(Op):
     def backward(ctx, grad):
         x, lo, hi = ctx.inputs
         need_x, need_lo, need_hi = ctx.needs_input_grad
-        xv = x.data
-        lov = lo.data if isinstance(lo, Tensor) else lo
-        hiv = hi.data if isinstance(hi, Tensor) else hi
+        xv = x._data
+        lov = lo._data if isinstance(lo, Tensor) else lo
+        hiv = hi._data if isinstance(hi, Tensor) else hi
         gx = glo = ghi = None
         if need_x:
             keep = True
@@ -392,13 +392,13 @@ _PY_NUMBERS = (float, int)  # exact types: bool (a subclass of int) promotes dif
 def _binary(op, a, b, name):
     """Apply a binary op after PyTorch's type promotion (weak Python scalars, 0-d tensors)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
             dtype = result_type(a, b)
             a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
-    elif isinstance(a, Tensor) and type(b) in _PY_NUMBERS and a.data.dtype.kind == "f":
-        b = a.data.dtype.type(b)  # fast path: a Python int/float is weak, it never widens a float tensor
-    elif isinstance(b, Tensor) and type(a) in _PY_NUMBERS and b.data.dtype.kind == "f":
-        a = b.data.dtype.type(a)
+    elif isinstance(a, Tensor) and type(b) in _PY_NUMBERS and a._data.dtype.kind == "f":
+        b = a._data.dtype.type(b)  # fast path: a Python int/float is weak, it never widens a float tensor
+    elif isinstance(b, Tensor) and type(a) in _PY_NUMBERS and b._data.dtype.kind == "f":
+        a = b._data.dtype.type(a)
     else:
         a, b = as_operand(a, name), as_operand(b, name)
         dtype = result_type(a, b)
@@ -427,7 +427,7 @@ def _broadcast_message(name, sa, sb):
 
 def _cast_operand(x, dtype):
     if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.to(dtype)
+        return x if x._data.dtype == dtype else x.to(dtype)
     if dtype.kind == "f" or isinstance(x, (bool, np.bool_)) or dtype.kind == "b":
         return np.asarray(x, dtype=dtype) if not isinstance(x, (int, float, bool)) else dtype.type(x)
     return dtype.type(x)
@@ -481,7 +481,7 @@ def div(a, b, rounding_mode=None):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def neg(x):
@@ -514,7 +514,7 @@ def _unary(op, name):
         x = as_operand(x, name)
         if not isinstance(x, Tensor):
             x = Tensor._make(np.asarray(x), None)
-        if x.data.dtype.kind != "f":
+        if x._data.dtype.kind != "f":
             x = x.to(get_default_dtype())
         return op.apply(x)
 
@@ -583,7 +583,7 @@ def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp
     x = _cast_operand(x, dtype)
     lo = None if lo is None else _cast_operand(lo, dtype)
     hi = None if hi is None else _cast_operand(hi, dtype)
-    shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in (x, lo, hi) if v is not None]
+    shapes = [np.shape(v._data if isinstance(v, Tensor) else v) for v in (x, lo, hi) if v is not None]
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
@@ -602,7 +602,7 @@ clip = clamp
 
 def where(condition, a, b):
     """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype} "
@@ -615,7 +615,7 @@ def where(condition, a, b):
     if not isinstance(a, Tensor):
         a = Tensor._make(np.asarray(a, dtype=dtype), None)
     try:
-        np.broadcast_shapes(cond.shape, np.shape(a.data), np.shape(b.data if isinstance(b, Tensor) else b))
+        np.broadcast_shapes(cond.shape, np.shape(a._data), np.shape(b._data if isinstance(b, Tensor) else b))
     except ValueError:
         raise RuntimeError(
             f"where: condition {tuple(cond.shape)}, input {tuple(a.shape)} and other "
@@ -628,7 +628,7 @@ def where(condition, a, b):
 def masked_fill(x, mask, value):
     """``value`` where ``mask`` is True, else x (``Tensor.masked_fill``); differentiable in x (and in a
     tensor ``value``)."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}")
     x = _float_or_any(x, "masked_fill")
@@ -643,7 +643,7 @@ def cast(x, dtype):
     """x converted to ``dtype`` (``Tensor.to(dtype)``); differentiable between float dtypes (a cast to
     an integer or bool dtype leaves the graph, as in PyTorch)."""
     if np.dtype(dtype).kind not in "fc":
-        return Tensor._make(x.data.astype(dtype), None)
+        return Tensor._make(x._data.astype(dtype), None)
     return Cast.apply(x, dtype=dtype)
 
 
@@ -697,7 +697,7 @@ def _piecewise_constant(x, kind, decimals=0):
     if not isinstance(x, Tensor):
         x = Tensor._make(np.asarray(x), None)
     if x.dtype.kind != "f" and kind != "sign":
-        return x.clone() if x.requires_grad else Tensor._make(x.data.copy(), None)
+        return x.clone() if x.requires_grad else Tensor._make(x._data.copy(), None)
     return PiecewiseConstant.apply(x, kind=kind, decimals=decimals)
 
 

@@ -42,8 +42,8 @@ def matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor) or a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1-D tensors, got shapes "
-            f"{tuple(np.shape(a.data if isinstance(a, Tensor) else a))} and "
-            f"{tuple(np.shape(b.data if isinstance(b, Tensor) else b))}"
+            f"{tuple(np.shape(a._data if isinstance(a, Tensor) else a))} and "
+            f"{tuple(np.shape(b._data if isinstance(b, Tensor) else b))}"
         )
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]

@@ -40,12 +40,12 @@ class Linear(Op):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = w.shape
-        g2 = grad if grad.ndim == 2 else Reshape.apply(grad, shape=(grad.data.size // max(n_out, 1), n_out))
+        g2 = grad if grad.ndim == 2 else Reshape.apply(grad, shape=(grad._data.size // max(n_out, 1), n_out))
         gx = gw = gb = None
         if need_x:
             gx = MatMul.apply(grad, w)
         if need_w:
-            x2 = x if x.ndim == 2 else Reshape.apply(x, shape=(x.data.size // max(n_in, 1), n_in))
+            x2 = x if x.ndim == 2 else Reshape.apply(x, shape=(x._data.size // max(n_in, 1), n_in))
             gw = MatMul.apply(Permute.apply(g2, dims=(1, 0)), x2)
         if need_b:
             gb = Sum.apply(g2, dims=(0,), keepdim=False)

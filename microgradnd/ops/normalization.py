@@ -47,15 +47,15 @@ class BatchNormTrain(Op):
         need_x, need_w, need_b = ctx.needs_input_grad
         k = ctx.kwargs
         dims, shape = k["dims"], k["mean"].shape
-        n = x.data.size // int(np.prod(shape))
+        n = x._data.size // int(np.prod(shape))
         if not grad_mode.is_grad_enabled():  # plain backward: the formula on arrays
-            g = grad.data
-            xhat = (x.data - k["mean"]) * k["invstd"]
+            g = grad._data
+            xhat = (x._data - k["mean"]) * k["invstd"]
             sum_g = g.sum(axis=dims, keepdims=True)
             sum_gx = (g * xhat).sum(axis=dims, keepdims=True)
             gx = gw = gb = None
             if need_x:
-                scale = k["invstd"] / n if w is None else w.data.reshape(shape) * k["invstd"] / n
+                scale = k["invstd"] / n if w is None else w._data.reshape(shape) * k["invstd"] / n
                 gx = constant((g * n - sum_g - xhat * sum_gx) * scale)
             if need_w:
                 gw = constant(sum_gx.reshape(-1))
@@ -98,7 +98,7 @@ def batch_norm_train(x, weight, bias, eps, dims=None, stats=None):
     if dims is None:
         dims = (0,) + tuple(range(2, x.ndim))
     if stats is None:
-        stats = batch_stats(x.data, dims, eps)
+        stats = batch_stats(x._data, dims, eps)
     mean, _, invstd = stats
     return BatchNormTrain.apply(x, weight, bias, dims=tuple(dims), mean=mean, invstd=invstd, eps=eps)
 

@@ -73,7 +73,7 @@ class Prod(Op):
         (x,) = ctx.inputs
         dims, keepdim = ctx.kwargs["dims"], ctx.kwargs["keepdim"]
         g = _expand_back(grad, x.shape, dims, keepdim)
-        if np.all(x.data != 0):
+        if np.all(x._data != 0):
             out = _expand_back(ctx.output, x.shape, dims, keepdim)
             return g * out / x
         # zeros present: products of all other elements, from exclusive cumulative products
@@ -82,7 +82,7 @@ class Prod(Op):
 
 def _prod_of_others(x, dims):
     """Π_{j≠i} xⱼ over ``dims`` for every i (no division, so exact with zeros; no second derivative)."""
-    moved = np.moveaxis(x.data, dims, tuple(range(-len(dims), 0)))
+    moved = np.moveaxis(x._data, dims, tuple(range(-len(dims), 0)))
     flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
@@ -238,7 +238,7 @@ class SafeSqrt(Op):
         from .elementwise import where
 
         out = ctx.output
-        zero = out.data == 0
+        zero = out._data == 0
         if not zero.any():
             return grad / (out * 2.0)
         # a safe denominator keeps the double backward finite as well
@@ -345,7 +345,7 @@ def _max_min(x, dim, keepdim, kwargs, largest, op):
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     # NumPy's argmax returns the first occurrence, as PyTorch does on CPU
-    index = (np.argmax if largest else np.argmin)(x.data, axis=d)
+    index = (np.argmax if largest else np.argmin)(x._data, axis=d)
     values = SelectAlongDim.apply(x, index=index, dims=(d,), keepdim=keepdim)
     indices = constant(np.expand_dims(index, d) if keepdim else index)
     return values_indices(values, indices)
@@ -395,14 +395,14 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 def count_nonzero(x, dim=None):
     """Number of non-zero elements over ``dim`` (``torch.count_nonzero``)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return constant(np.asarray(np.count_nonzero(data, axis=dim), dtype=np.int64))
 
 
 def argmax(x, dim=None, keepdim=False, **kwargs):
     """Index of the largest value (flattened when dim is None) (``torch.argmax``)."""
     dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmax")
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if dim is None:
         if data.size == 0:
             raise IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -419,7 +419,7 @@ def argmax(x, dim=None, keepdim=False, **kwargs):
 def argmin(x, dim=None, keepdim=False, **kwargs):
     """Index of the smallest value (flattened when dim is None) (``torch.argmin``)."""
     dim, keepdim = _dim_args(dim, keepdim, kwargs, "argmin")
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if dim is None:
         if data.size == 0:
             raise IndexError("argmin(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -486,13 +486,13 @@ def norm(x, p="fro", dim=None, keepdim=False):
 
 def all(x, dim=None, keepdim=False):  # noqa: A001
     """True where every element is non-zero (``torch.all``)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return constant(np.all(data, axis=dim, keepdims=keepdim))
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001
     """True where some element is non-zero (``torch.any``)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return constant(np.any(data, axis=dim, keepdims=keepdim))
 
 

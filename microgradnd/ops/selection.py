@@ -19,7 +19,7 @@ from .util import Tensor, constant
 
 
 def _index_array(index, op):
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
     return idx.astype(np.int64, copy=False)
@@ -102,7 +102,7 @@ def index_select(input, dim, index):
 
 
 def _sort_indices(x, dim, descending, stable=True):
-    data = x.data
+    data = x._data
     if data.ndim == 0:
         return np.zeros((), dtype=np.int64)
     key = -data if descending and data.dtype.kind != "b" else data
@@ -141,7 +141,7 @@ def _triangle(input, diagonal, lower):
     keep = (np.tri(rows, cols, diagonal, dtype=bool) if lower
             else ~np.tri(rows, cols, diagonal - 1, dtype=bool))
     if not input.requires_grad:
-        return constant(np.where(keep, input.data, np.zeros((), dtype=input.dtype)))
+        return constant(np.where(keep, input._data, np.zeros((), dtype=input.dtype)))
     return where(constant(keep), input, constant(np.zeros((), dtype=input.dtype)))
 
 
@@ -162,7 +162,7 @@ def argwhere(input):
 
 def masked_select(input, mask):
     """1-D tensor of the elements where ``mask`` is True, broadcast together (``torch.masked_select``)."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     shape = np.broadcast_shapes(input.shape, m.shape)
     x = input if input.shape == shape else input.expand(*shape)
     return x[constant(np.broadcast_to(m, shape))]
@@ -170,7 +170,7 @@ def masked_select(input, mask):
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: (n, ndim) int64, or one tensor per dim (``torch.nonzero``)."""
-    data = input.data
+    data = input._data
     if as_tuple:
         return tuple(constant(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
     return constant(np.argwhere(data).astype(np.int64))
@@ -443,7 +443,7 @@ def repeat_interleave(input, repeats, dim=None):
     """Repeat each element ``repeats`` times along ``dim`` (flattened when None) (``torch.repeat_interleave``)."""
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else dim % x.ndim
-    reps = repeats.data if isinstance(repeats, Tensor) else repeats
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
     idx = np.repeat(np.arange(x.shape[d]), reps)
     return index_select(x, d, constant(idx))
 

@@ -229,8 +229,8 @@ def reshape(x, *shape):
 
 def _view_of(out, x):
     """Share the version counter when ``out`` is a view of ``x``'s memory (as PyTorch's views do)."""
-    base = out.data.base
-    if base is not None and (base is x.data or base is x.data.base):  # NumPy collapses view chains
+    base = out._data.base
+    if base is not None and (base is x._data or base is x._data.base):  # NumPy collapses view chains
         out._vc = x._vc
     return out
 
@@ -409,7 +409,7 @@ def cat(tensors, dim=0, **kwargs):
     dtype = result_type(*tensors)
     tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
     if len(tensors) == 1:
-        return tensors[0].clone() if tensors[0].requires_grad else Tensor._make(tensors[0].data.copy(), None)
+        return tensors[0].clone() if tensors[0].requires_grad else Tensor._make(tensors[0]._data.copy(), None)
     return Cat.apply(*tensors, dim=d)
 
 
@@ -492,7 +492,7 @@ def narrow(x, dim, start, length):
 def unwrap_index(index):
     """Turn Tensors inside an index into arrays, and lists into integer/bool arrays, like PyTorch."""
     if isinstance(index, Tensor):
-        index = index.data
+        index = index._data
     elif isinstance(index, tuple):
         return tuple(unwrap_index(i) for i in index)
     elif isinstance(index, list):
@@ -520,7 +520,7 @@ def getitem(x, index):
     if basic and Ellipsis not in index:
         index = index + (Ellipsis,)  # a trailing ... keeps even x[i, j] a (0-d) view, as in PyTorch
     try:
-        probe = x.data[index]
+        probe = x._data[index]
     except IndexError as e:
         raise IndexError(f"{e} (indexing a tensor of shape {tuple(x.shape)} with "
                          f"[{_describe_index(index)}])") from None

@@ -39,13 +39,13 @@ class Adadelta(Optimizer):
                 state["step"] = _step_tensor()
                 state["square_avg"] = _zeros_like(p)
                 state["acc_delta"] = _zeros_like(p)
-            state["step"].data += 1
-            d, g = p.data, p.grad.data
+            state["step"]._data += 1
+            d, g = p._data, p.grad._data
             if maximize:
                 g = -g
             if wd != 0:
                 g = g + wd * d
-            v, u = state["square_avg"].data, state["acc_delta"].data
+            v, u = state["square_avg"]._data, state["acc_delta"]._data
             v *= rho
             v += ((1 - rho) * g) * g
             std = np.sqrt(v + eps)

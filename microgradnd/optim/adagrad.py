@@ -45,7 +45,7 @@ class Adagrad(Optimizer):
             state["step"] = _step_tensor()
             # PyTorch reads the accumulator's start value from the defaults, not the group
             state["sum"] = Tensor._make(
-                np.full_like(p.data, self.defaults["initial_accumulator_value"]), None)
+                np.full_like(p._data, self.defaults["initial_accumulator_value"]), None)
         return state
 
     def _update(self, group, params):
@@ -54,19 +54,19 @@ class Adagrad(Optimizer):
         for p in params:
             state = self._init_state(p)
             step_t = state["step"]
-            step_t.data += 1
+            step_t._data += 1
             _bump(step_t)
-            step = step_t.data.item()
-            d, g = p.data, p.grad.data
+            step = step_t._data.item()
+            d, g = p._data, p.grad._data
             if maximize:
                 g = -g
             if wd != 0:
                 g = g + wd * d
             clr = lr / (1 + (step - 1) * lr_decay)
             s = state["sum"]
-            s.data += g * g
+            s._data += g * g
             _bump(s)
-            std = np.sqrt(s.data)
+            std = np.sqrt(s._data)
             std += eps
             d += (-clr * g) / std
             _bump(p)

@@ -65,11 +65,11 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = _zeros_like(p)
                 if amsgrad:
                     state["max_exp_avg_sq"] = _zeros_like(p)
-            d, g = p.data, p.grad.data
+            d, g = p._data, p.grad._data
             if maximize:
                 g = -g
             step_t = state["step"]
-            step_t.data += 1
+            step_t._data += 1
             _bump(step_t)
             if wd != 0:
                 if decoupled:
@@ -77,24 +77,24 @@ class Adam(Optimizer):
                 else:
                     g = g + wd * d
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            _lerp_(m.data, g, 1 - beta1)
-            v.data *= beta2
-            v.data += ((1 - beta2) * g) * g
+            _lerp_(m._data, g, 1 - beta1)
+            v._data *= beta2
+            v._data += ((1 - beta2) * g) * g
             _bump(m)
             _bump(v)
-            step = step_t.data.item()
+            step = step_t._data.item()
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             step_size = lr / bias_correction1
             bias_correction2_sqrt = bias_correction2 ** 0.5
             if amsgrad:
                 vmax = state["max_exp_avg_sq"]
-                np.maximum(vmax.data, v.data, out=vmax.data)
+                np.maximum(vmax._data, v._data, out=vmax._data)
                 _bump(vmax)
-                denom = np.sqrt(vmax.data)
+                denom = np.sqrt(vmax._data)
             else:
-                denom = np.sqrt(v.data)
+                denom = np.sqrt(v._data)
             denom /= bias_correction2_sqrt
             denom += eps
-            d += (-step_size * m.data) / denom
+            d += (-step_size * m._data) / denom
             _bump(p)

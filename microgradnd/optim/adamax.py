@@ -40,19 +40,19 @@ class Adamax(Optimizer):
                 state["step"] = _step_tensor()
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_inf"] = _zeros_like(p)
-            state["step"].data += 1
-            d, g = p.data, p.grad.data
+            state["step"]._data += 1
+            d, g = p._data, p.grad._data
             if maximize:
                 g = -g
             if wd != 0:
                 g = g + wd * d
-            m, u = state["exp_avg"].data, state["exp_inf"].data
+            m, u = state["exp_avg"]._data, state["exp_inf"]._data
             _lerp_(m, g, 1 - beta1)
             u *= beta2
             a = np.abs(g)
             a += eps
             np.maximum(u, a, out=u)
-            clr = lr / (1 - beta1 ** state["step"].data.item())
+            clr = lr / (1 - beta1 ** state["step"]._data.item())
             d += (-clr * m) / u
             for t in (p, state["step"], state["exp_avg"], state["exp_inf"]):
                 _bump(t)

@@ -43,12 +43,12 @@ class NAdam(Optimizer):
             if len(state) == 0:
                 state["step"] = _step_tensor()
                 state["mu_product"] = _step_tensor()
-                state["mu_product"].data += 1
+                state["mu_product"]._data += 1
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_avg_sq"] = _zeros_like(p)
-            state["step"].data += 1
-            step = state["step"].data.item()
-            d, g = p.data, p.grad.data
+            state["step"]._data += 1
+            step = state["step"]._data.item()
+            d, g = p._data, p.grad._data
             if group["maximize"]:
                 g = -g
             bias_correction2 = 1 - beta2 ** step
@@ -59,9 +59,9 @@ class NAdam(Optimizer):
                     g = g + wd * d
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
-            prod = state["mu_product"].data
+            prod = state["mu_product"]._data
             prod *= mu  # kept in the step dtype (float32), as PyTorch keeps it in a tensor
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             _lerp_(m, g, 1 - beta1)
             v *= beta2
             v += ((1 - beta2) * g) * g

@@ -150,7 +150,7 @@ class Optimizer:
                             g.detach_()
                         else:
                             g._rg = False
-                        g.data[...] = 0
+                        g._data[...] = 0
                         g._vc[0] += 1
 
     # -- state dicts -----------------------------------------------------------------------------------
@@ -200,8 +200,8 @@ class Optimizer:
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
                 # a copy, in the parameter's float dtype (``step`` keeps its own, as in PyTorch)
-                cast_to = param.data.dtype if key != "step" and param.data.dtype.kind == "f" else value.data.dtype
-                return Tensor._make(np.array(value.data, dtype=cast_to, copy=True), None)
+                cast_to = param._data.dtype if key != "step" and param._data.dtype.kind == "f" else value._data.dtype
+                return Tensor._make(np.array(value._data, dtype=cast_to, copy=True), None)
             if isinstance(value, np.ndarray):
                 return cast(param, Tensor._make(value, None), key)
             if isinstance(value, dict):
@@ -273,7 +273,7 @@ def _step_tensor():
 
 
 def _zeros_like(p):
-    return Tensor._make(np.zeros_like(p.data), None)
+    return Tensor._make(np.zeros_like(p._data), None)
 
 
 def _bump(t):

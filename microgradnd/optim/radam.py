@@ -42,9 +42,9 @@ class RAdam(Optimizer):
                 state["step"] = _step_tensor()
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_avg_sq"] = _zeros_like(p)
-            state["step"].data += 1
-            step = state["step"].data.item()
-            d, g = p.data, p.grad.data
+            state["step"]._data += 1
+            step = state["step"]._data.item()
+            d, g = p._data, p.grad._data
             if group["maximize"]:
                 g = -g
             if wd != 0:
@@ -52,7 +52,7 @@ class RAdam(Optimizer):
                     d *= 1 - lr * wd
                 else:
                     g = g + wd * d
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             _lerp_(m, g, 1 - beta1)
             v *= beta2
             v += ((1 - beta2) * g) * g

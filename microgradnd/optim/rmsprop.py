@@ -56,28 +56,28 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = _zeros_like(p)
                 if centered:
                     state["grad_avg"] = _zeros_like(p)
-            d, g = p.data, p.grad.data
+            d, g = p._data, p.grad._data
             if maximize:
                 g = -g
-            state["step"].data += 1
+            state["step"]._data += 1
             _bump(state["step"])
             if wd != 0:
                 g = g + wd * d
-            sq = state["square_avg"].data
+            sq = state["square_avg"]._data
             sq *= alpha
             sq += ((1 - alpha) * g) * g
             _bump(state["square_avg"])
             if centered:
                 ga = state["grad_avg"]
-                _lerp_(ga.data, g, 1 - alpha)
+                _lerp_(ga._data, g, 1 - alpha)
                 _bump(ga)
-                avg = np.sqrt(sq + (-1 * ga.data) * ga.data)
+                avg = np.sqrt(sq + (-1 * ga._data) * ga._data)
             else:
                 avg = np.sqrt(sq)
             avg += eps
             if momentum > 0:
                 buf = state["momentum_buffer"]
-                b = buf.data
+                b = buf._data
                 b *= momentum
                 b += g / avg
                 _bump(buf)

@@ -49,8 +49,8 @@ class SGD(Optimizer):
         wd, momentum, dampening = group["weight_decay"], group["momentum"], group["dampening"]
         nesterov, maximize = group["nesterov"], group["maximize"]
         for p in params:
-            d = p.data
-            g = p.grad.data
+            d = p._data
+            g = p.grad._data
             if maximize:
                 g = -g
             if wd != 0:
@@ -62,10 +62,10 @@ class SGD(Optimizer):
                     buf = Tensor._make(np.array(g, copy=True), None)  # np.array: a 0-d grad stays an array
                     state["momentum_buffer"] = buf
                 else:
-                    b = buf.data
+                    b = buf._data
                     b *= momentum
                     b += (1 - dampening) * g
                     _bump(buf)
-                g = g + momentum * buf.data if nesterov else buf.data
+                g = g + momentum * buf._data if nesterov else buf._data
             d -= lr * g
             _bump(p)

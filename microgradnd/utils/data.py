@@ -71,7 +71,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, idx):
         """The collated batch for index array ``idx``: one fancy index per tensor."""
-        return [Tensor._make(t.data[idx], None) if not t._rg else t[idx] for t in self.tensors]
+        return [Tensor._make(t._data[idx], None) if not t._rg else t[idx] for t in self.tensors]
 
 
 def _len0(t):
@@ -250,7 +250,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {w.shape}")
         if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
@@ -335,11 +335,11 @@ def default_collate(batch):
             from ..ops import stack
 
             return stack(list(batch), 0)
-        shapes = {t.data.shape for t in batch}
+        shapes = {t._data.shape for t in batch}
         if len(shapes) != 1:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got shapes {sorted(shapes)} "
                                f"in one batch (default_collate); pad the samples or pass a collate_fn")
-        return Tensor._make(np.stack([t.data for t in batch]), None)
+        return Tensor._make(np.stack([t._data for t in batch]), None)
     if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (np.str_, np.bytes_)):
         if elem.dtype.kind in "USO":
             raise TypeError(_COLLATE_ERR.format(elem.dtype))

@@ -40,7 +40,7 @@ def explain(output, wrt, index=None, *, output_index=None, names=None, infer_nam
 
 
 def _check_index(t, index, what, arg):
-    if t.data.size == 1:
+    if t._data.size == 1:
         return tuple(0 for _ in t.shape)
     if index is None:
         raise ValueError(
@@ -95,7 +95,7 @@ class Explanation:
                 continue
             stop = [t for t in named if t is not y]
             vjp = BackwardWalk(y, self.adjoint[y_key], local=False, stop=stop).run()
-            ones = BackwardWalk(y, None if y.data.size == 1 else np.ones(y.shape, y.dtype), local=False,
+            ones = BackwardWalk(y, None if y._data.size == 1 else np.ones(y.shape, y.dtype), local=False,
                                 stop=stop).run()
             diagonal = all(is_elementwise(s.node) and not any(e.summed for e in s.edges) for s in ones.steps)
             for x in named:
@@ -104,9 +104,9 @@ class Explanation:
                     continue
                 self.consumers.setdefault(x_key, []).append(y_key)
                 self.contribution[(y_key, x_key)] = vjp.grads[x_key]
-                scalar = y.data.size == 1 and x.data.size == 1
+                scalar = y._data.size == 1 and x._data.size == 1
                 same = diagonal and y.shape == x.shape
-                if y_key == self.out_key and y.data.size > 1 and self.out_index != self.index:
+                if y_key == self.out_key and y._data.size > 1 and self.out_index != self.index:
                     same = False  # d out[i]/d x[j] off the diagonal: not a product of local derivatives
                 self.via[(y_key, x_key)] = [op_name(s.node) for s in reversed(vjp.steps)]
                 self.local[(y_key, x_key)] = ones.grads[x_key] if (scalar or same) else None
@@ -115,8 +115,8 @@ class Explanation:
     def text(self):
         o, x = self.out_key, self.wrt_key
         out_t, x_t = self.output, self.wrt
-        lines = [f"{self._name(o, self.out_index)} = {self._num(out_t.data[self.out_index])}, "
-                 f"{self._name(x, self.index)} = {self._num(x_t.data[self.index])}"]
+        lines = [f"{self._name(o, self.out_index)} = {self._num(out_t._data[self.out_index])}, "
+                 f"{self._name(x, self.index)} = {self._num(x_t._data[self.index])}"]
         if x == o:
             return f"{self._d(o, x)} = 1"
 
@@ -207,13 +207,13 @@ class Explanation:
         t = self.tensors[key]
         if key == self.out_key:
             return self.out_index
-        if t.data.size == 1:
+        if t._data.size == 1:
             return tuple(0 for _ in t.shape)
         return self.index
 
     def _index_text(self, key):
         t = self.tensors[key]
-        if t.data.size == 1:
+        if t._data.size == 1:
             return ""
         idx = self.out_index if key == self.out_key else self.index
         return "[" + ", ".join(str(i) for i in idx) + "]"
@@ -222,7 +222,7 @@ class Explanation:
         name = self.names[key]
         if not _SIMPLE_NAME.fullmatch(name):
             name = f"({name})"  # an expression used as a name: d(apple * n)/dapple
-        if index is not None and self.tensors[key].data.size > 1:
+        if index is not None and self.tensors[key]._data.size > 1:
             name += "[" + ", ".join(str(i) for i in index) + "]"
         return name
 

@@ -204,7 +204,7 @@ class Drawer:
         if name:
             rows.append(f"<B>{html.escape(name)}</B>")
         if self.show_values:
-            rows.extend(self._value_rows(t.data))
+            rows.extend(self._value_rows(t._data))
         elif t.ndim:
             rows.append(html.escape(labels.shape_text(t.shape)))
         if flows is not None and t._rg:
@@ -216,8 +216,8 @@ class Drawer:
                     rows.append(_font(GRAD_COLOR, "grad " + html.escape(labels.stats_text(grad))))
                 stored = t.grad
                 if (t.grad_fn is None and stored is not None and stored.shape == grad.shape
-                        and not np.allclose(stored.data, grad, rtol=1e-5, atol=1e-8)):
-                    rows.append(_font(GRAD_COLOR, ".grad holds " + self._values_inline(stored.data)
+                        and not np.allclose(stored._data, grad, rtol=1e-5, atol=1e-8)):
+                    rows.append(_font(GRAD_COLOR, ".grad holds " + self._values_inline(stored._data)
                                       + " (several backward calls)"))
         if not rows:
             rows.append(html.escape(labels.shape_text(t.shape)))
@@ -266,7 +266,7 @@ class Drawer:
                 rows.append(f"<I>{html.escape(role)}</I>")
             if isinstance(x, Tensor) and self.show_values:
                 # a number on the edge, as on the slides; an array is in its box, the edge gives its shape
-                rows.append(self._edge_value(x.data) if x.data.size == 1 else labels.shape_text(x.shape))
+                rows.append(self._edge_value(x._data) if x._data.size == 1 else labels.shape_text(x.shape))
             if edge is not None and edge.flowing is not None:
                 rows.append(_font(GRAD_COLOR, self._edge_value(edge.flowing)))
                 if edge.summed:
@@ -317,7 +317,7 @@ class Drawer:
                 self._draw_tensor(g, x, flows)
             rows = []
             if self.show_values:
-                rows.append(self._edge_value(x.data) if x.data.size == 1 else labels.shape_text(x.shape))
+                rows.append(self._edge_value(x._data) if x._data.size == 1 else labels.shape_text(x.shape))
             if key in into:
                 rows.append(_font(GRAD_COLOR, self._edge_value(into[key])))
             attrs = {"label": "<" + "<BR/>".join(rows) + ">"} if rows else {}

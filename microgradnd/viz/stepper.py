@@ -55,7 +55,7 @@ class BackwardStep:
 
     def describe(self, max_values=6) -> str:
         """Plain text: the op, the upstream gradient and what each operand receives."""
-        fmt = lambda a: labels.format_array(a.data if isinstance(a, Tensor) else a, max_values)  # noqa: E731
+        fmt = lambda a: labels.format_array(a._data if isinstance(a, Tensor) else a, max_values)  # noqa: E731
         target = f" → {self.name}" if self.name else ""
         lines = [f"step {self.index + 1}: {self.op}{target}, upstream gradient {fmt(self.upstream)}"]
         for inp in self.inputs:
@@ -102,7 +102,7 @@ def check_output(output, gradient, what):
             f"{what}: this tensor was not made by a recorded op (it has no grad_fn), so there is "
             "no backward pass to step through; create its inputs with requires_grad=True"
         )
-    if gradient is None and output.data.size != 1:
+    if gradient is None and output._data.size != 1:
         raise RuntimeError(
             f"grad can be implicitly created only for scalar outputs; this output has shape "
             f"{tuple(output.shape)}: pass gradient= (e.g. {what}(y, gradient=mg.ones_like(y)))"

@@ -137,7 +137,7 @@ def _recompute(node, output, upstream, local):
     try:
         with no_grad(), np.errstate(all="ignore"):
             if fn.array_level:
-                arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+                arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
                 fn.forward(ctx, *arrays, **node.kwargs)
             else:
                 fn.forward(ctx, *inputs, **node.kwargs)
@@ -165,7 +165,7 @@ def _as_tuple(grads):
 def _array(g):
     if g is None:
         return None
-    return np.asarray(g.data if isinstance(g, Tensor) else g)
+    return np.asarray(g._data if isinstance(g, Tensor) else g)
 
 
 def walk_backward(root, gradient=None, local=True, stop=()):
@@ -233,7 +233,7 @@ class BackwardWalk:
                 if flowing.shape != x.shape:
                     edge.summed = summed_axes(flowing.shape, x.shape)
                     with no_grad():
-                        reduced = unbroadcast_to(Tensor._make(flowing, None), x.shape).data
+                        reduced = unbroadcast_to(Tensor._make(flowing, None), x.shape)._data
                 if reduced.dtype != x.dtype:
                     reduced = reduced.astype(x.dtype)
                 edge.grad = reduced
@@ -246,15 +246,15 @@ class BackwardWalk:
 
 
 def _all_scalar(node, output):
-    return output.data.size == 1 and all(
-        not isinstance(x, Tensor) or x.data.size == 1 for x in node.inputs
+    return output._data.size == 1 and all(
+        not isinstance(x, Tensor) or x._data.size == 1 for x in node.inputs
     )
 
 
 def _seed(root, gradient):
     if gradient is None:
         return np.ones(root.shape, dtype=root.dtype)
-    g = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+    g = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
     if g.shape != root.shape:
         raise RuntimeError(
             f"gradient has shape {tuple(g.shape)} but the output has shape {tuple(root.shape)}; they must "

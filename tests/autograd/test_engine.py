@@ -130,7 +130,7 @@ def test_detach_shares_data_and_leaves_the_graph():
     h = x * 2
     d = h.detach()
     assert not d.requires_grad and d.is_leaf and d.grad_fn is None
-    assert np.shares_memory(d.data, h.data)
+    assert np.shares_memory(d._data, h._data)
     y = (h * d).sum()  # d is a constant
     y.backward()
     assert x.grad.tolist() == [4.0, 8.0]
@@ -192,9 +192,9 @@ def test_autograd_grad_first_second_third_derivatives():
     (g2,) = mg.autograd.grad(g1.sum(), x, create_graph=True)
     (g3,) = mg.autograd.grad(g2.sum(), x)
     xv = np.array([1.5, -0.5])
-    np.testing.assert_allclose(g1.data, 4 * xv ** 3)
-    np.testing.assert_allclose(g2.data, 12 * xv ** 2)
-    np.testing.assert_allclose(g3.data, 24 * xv)
+    np.testing.assert_allclose(g1._data, 4 * xv ** 3)
+    np.testing.assert_allclose(g2._data, 12 * xv ** 2)
+    np.testing.assert_allclose(g3._data, 24 * xv)
     assert x.grad is None  # autograd.grad leaves .grad alone
 
 
@@ -302,7 +302,7 @@ def test_sgd_step_under_no_grad_on_leaf():
         with mg.no_grad():
             p -= 0.1 * p.grad
         p.grad.zero_()
-    np.testing.assert_allclose(p.data, np.array([1.0, 2.0]) * 0.8 ** 3, rtol=1e-6)
+    np.testing.assert_allclose(p._data, np.array([1.0, 2.0]) * 0.8 ** 3, rtol=1e-6)
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
 
 
@@ -412,7 +412,7 @@ def test_custom_function_saved_tensor_freed_after_backward_and_kept_with_retain_
 
     x = mg.randn(3, requires_grad=True)
     y = Triple.apply(x)
-    ref = weakref.ref(y.grad_fn._saved[0].data)
+    ref = weakref.ref(y.grad_fn._saved[0]._data)
     y.sum().backward(retain_graph=True)
     assert ref() is not None
     y.sum().backward()

@@ -134,5 +134,5 @@ def test_custom_function_backward_with_create_graph_gives_second_derivative():
     y = ScaledSquare.apply(x, 2.0)  # 2x², second derivative 4
     (g,) = mg.autograd.grad(y.sum(), x, create_graph=True)
     (h,) = mg.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(g.data, [6.0])
-    np.testing.assert_allclose(h.data, [4.0])
+    np.testing.assert_allclose(g._data, [6.0])
+    np.testing.assert_allclose(h._data, [4.0])

@@ -104,7 +104,7 @@ def test_gradcheck_needs_an_input_requiring_grad():
 def test_gradcheck_detects_a_function_that_mutates_its_input():
     def mutating(a):
         with mg.no_grad():
-            a.data[...] += 1.0
+            a._data[...] += 1.0
         return a * 2
 
     x = mg.ones(3, dtype=mg.float64, requires_grad=True)
@@ -121,7 +121,7 @@ def test_gradcheck_float32_inputs_are_checked_in_float64():
 def test_numerical_grad_matches_analytic():
     x = mg.tensor([0.3, -1.2, 2.0], dtype=mg.float64)
     (g,) = mg.autograd.numerical_grad(lambda a: (a ** 3).sum(), (x,))
-    np.testing.assert_allclose(g, 3 * x.data ** 2, rtol=1e-7)
+    np.testing.assert_allclose(g, 3 * x._data ** 2, rtol=1e-7)
 
 
 def test_gradgradcheck_accepts_correct_and_rejects_wrong_second_derivative():
@@ -139,7 +139,7 @@ def test_gradgradcheck_accepts_correct_and_rejects_wrong_second_derivative():
         @staticmethod
         def backward(ctx, g):
             (a,) = ctx.saved_tensors
-            return g * mg.tensor(3 * a.data ** 2)
+            return g * mg.tensor(3 * a._data ** 2)
 
     assert mg.autograd.gradcheck(CubeWithConstantBackward.apply, (x,))
     with pytest.raises(GradcheckError):
@@ -149,21 +149,21 @@ def test_gradgradcheck_accepts_correct_and_rejects_wrong_second_derivative():
 def test_jacobian_matches_analytic():
     x = mg.tensor([0.5, -1.0, 2.0], dtype=mg.float64)
     J = AF.jacobian(lambda a: a.exp() * a.sum(), x)
-    xv = x.data
+    xv = x._data
     expected = np.diag(np.exp(xv)) * xv.sum() + np.exp(xv)[:, None] * np.ones((1, 3))
-    np.testing.assert_allclose(J.data, expected)
+    np.testing.assert_allclose(J._data, expected)
     assert not J.requires_grad
     Ja, Jb = AF.jacobian(lambda a, b: a * b, (x, x * 2))
-    np.testing.assert_allclose(Ja.data, np.diag(2 * xv))
-    np.testing.assert_allclose(Jb.data, np.diag(xv))
+    np.testing.assert_allclose(Ja._data, np.diag(2 * xv))
+    np.testing.assert_allclose(Jb._data, np.diag(xv))
 
 
 def test_hessian_matches_analytic():
     x = mg.tensor([0.5, -1.2, 2.0], dtype=mg.float64)
     H = AF.hessian(lambda a: (a ** 3).sum() + a[0] * a[1], x)
-    expected = np.diag(6 * x.data)
+    expected = np.diag(6 * x._data)
     expected[0, 1] = expected[1, 0] = 1.0
-    np.testing.assert_allclose(H.data, expected)
+    np.testing.assert_allclose(H._data, expected)
 
 
 def test_vjp_jvp_hvp_match_analytic():
@@ -173,14 +173,14 @@ def test_vjp_jvp_hvp_match_analytic():
     def f(a):
         return a.exp() * a.sum()
 
-    J = AF.jacobian(f, x).data
+    J = AF.jacobian(f, x)._data
     out, vj = AF.vjp(f, x, v)
-    np.testing.assert_allclose(out.data, f(x).data)
-    np.testing.assert_allclose(vj.data, v.data @ J)
+    np.testing.assert_allclose(out._data, f(x)._data)
+    np.testing.assert_allclose(vj._data, v._data @ J)
     _, jv = AF.jvp(f, x, v)
-    np.testing.assert_allclose(jv.data, J @ v.data)
+    np.testing.assert_allclose(jv._data, J @ v._data)
     _, hv = AF.hvp(lambda a: (a ** 3).sum(), x, v)
-    np.testing.assert_allclose(hv.data, 6 * x.data * v.data)
+    np.testing.assert_allclose(hv._data, 6 * x._data * v._data)
 
 
 def test_detect_anomaly_names_the_op_whose_backward_produced_nan():
@@ -192,7 +192,7 @@ def test_detect_anomaly_names_the_op_whose_backward_produced_nan():
     # outside the context the same backward just produces nan, like PyTorch
     x.grad = None
     (mg.sqrt(x) * 0.0).sum().backward()
-    assert np.isnan(x.grad.data[0])
+    assert np.isnan(x.grad._data[0])
 
 
 def test_detect_anomaly_inf_and_restores_state():
@@ -202,4 +202,4 @@ def test_detect_anomaly_inf_and_restores_state():
             mg.log(x).sum().backward()
     x.grad = None
     mg.log(x).sum().backward()
-    assert np.isinf(x.grad.data[0])
+    assert np.isinf(x.grad._data[0])

@@ -89,12 +89,12 @@ def test_float64_tensors_get_float64_draws():
 
 
 def test_init_fills_the_array_behind_param_data():
-    # PyTorch code writes nn.init.xavier_uniform_(m.weight.data); .data is the NumPy array here
+    # PyTorch code writes nn.init.xavier_uniform_(m.weight._data); ._data is the NumPy array here
     lin = nn.Linear(3, 4)
-    nn.init.constant_(lin.bias.data, 0.1)
+    nn.init.constant_(lin.bias._data, 0.1)
     assert lin.bias.detach().numpy().tolist() == pytest.approx([0.1] * 4)
-    nn.init.xavier_uniform_(lin.weight.data)
+    nn.init.xavier_uniform_(lin.weight._data)
     bound = math.sqrt(6 / 7)
     assert np.abs(lin.weight.detach().numpy()).max() <= bound
-    nn.init.zeros_(lin.weight.data)
+    nn.init.zeros_(lin.weight._data)
     assert not lin.weight.detach().numpy().any()

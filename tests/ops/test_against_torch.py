@@ -298,11 +298,11 @@ def test_registry_op_matches_torch_on_random_examples(name):
         out = spec.function()(*ours, **kwargs)
         ref = torch_fn(*theirs, **kwargs)
         assert tuple(out.shape) == tuple(ref.shape), (name, shapes, kwargs)
-        np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-7, atol=1e-10, err_msg=f"{name} {kwargs}")
+        np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-7, atol=1e-10, err_msg=f"{name} {kwargs}")
         upstream = rng.standard_normal(tuple(ref.shape))
         out.backward(mg.tensor(upstream))
         ref.backward(torch.tensor(upstream))
         for k, (a, b) in enumerate(zip(ours, theirs)):
             expected = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
-            got = np.zeros(a.shape) if a.grad is None else a.grad.data
+            got = np.zeros(a.shape) if a.grad is None else a.grad._data
             np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-10, err_msg=f"{name} grad {k} {kwargs}")

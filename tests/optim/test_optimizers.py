@@ -83,12 +83,12 @@ def test_anisotropic_bowl_converges_and_float32_stays_float32(cls, kw):
 
 def test_step_is_in_place_and_bumps_version():
     p = mg.tensor([1.0, 2.0], requires_grad=True)
-    buf = p.data
+    buf = p._data
     v0 = p._version
     opt = optim.SGD([p], lr=0.5)
     p.grad = mg.tensor([1.0, 1.0])
     opt.step()
-    assert p.data is buf and p._version > v0
+    assert p._data is buf and p._version > v0
     assert p.tolist() == [0.5, 1.5]
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
 
@@ -192,11 +192,11 @@ def test_state_dict_round_trip_resumes_identically(cls, kw):
     sd = o2.state_dict()
     assert set(sd) == {"state", "param_groups"} and sd["param_groups"][0]["params"] == [0]
     p3, o3 = make()
-    p3.data[...] = p2.data
+    p3._data[...] = p2._data
     o3.load_state_dict(sd)
     assert o3.state[p3] is not o2.state[p2]
     for k, v in o2.state[p2].items():  # loaded state is a copy, not an alias
-        assert v.data is not o3.state[p3][k].data
+        assert v._data is not o3.state[p3][k]._data
     train(p3, o3, 3)
     np.testing.assert_allclose(p3.detach().numpy(), p1.detach().numpy(), rtol=1e-6)
 

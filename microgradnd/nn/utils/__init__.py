@@ -31,10 +31,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return Tensor._make(np.array(0.0, dtype=np.float32), None)
     dtype = grads[0].dtype
     if math.isinf(norm_type):
-        per = [np.max(np.abs(g.data)) if g.numel() else 0.0 for g in grads]
+        per = [np.max(np.abs(g._data)) if g.numel() else 0.0 for g in grads]
         total = float(np.max(per))
     else:
-        per = [np.sum(np.abs(g.data.astype(np.float64)) ** norm_type) ** (1.0 / norm_type) for g in grads]
+        per = [np.sum(np.abs(g._data.astype(np.float64)) ** norm_type) ** (1.0 / norm_type) for g in grads]
         total = float(np.sum(np.asarray(per) ** norm_type) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
@@ -74,5 +74,5 @@ def vector_to_parameters(vec, parameters):
     with no_grad():
         for p in parameters:
             n = p.numel()
-            p.copy_(vec.data[offset:offset + n].reshape(p.shape))
+            p.copy_(vec._data[offset:offset + n].reshape(p.shape))
             offset += n
