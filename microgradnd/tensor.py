@@ -300,20 +300,8 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """``.to(dtype)``, ``.to('cpu')``, ``.to(device, dtype)``, ``.to(other_tensor)``."""
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if a is None:
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, Device)):
-                _check_device(a)
-            else:
-                dtype = a
-        if dtype is None:
-            return self
-        dtype = _dt.to_dtype(dtype)
-        if dtype == self._data.dtype:
+        dtype = to_args_dtype(args, kwargs)
+        if dtype is None or dtype == self._data.dtype:
             return self
         return _ops.cast(self, dtype)
 
@@ -747,6 +735,26 @@ def _format_array(array, precision=4):
     width = max(len(text(v)) for v in array.reshape(-1)[: 2000])
     return np.array2string(array, separator=", ", prefix="tensor(",
                            formatter={"float_kind": lambda v: text(v).rjust(width)})
+
+
+def to_args_dtype(args, kwargs):
+    """The dtype asked for by PyTorch-style ``.to(...)`` arguments (None when only a device is named).
+
+    Accepts a dtype, a device ('cpu' or ``mg.device``; anything else raises), another tensor (its
+    dtype), ``dtype=``/``device=`` keywords and a positional ``non_blocking`` bool, as ``Tensor.to``
+    and ``Module.to`` do in PyTorch.
+    """
+    dtype = kwargs.get("dtype")
+    for a in list(args) + [kwargs.get("device")]:
+        if a is None or isinstance(a, bool):
+            continue
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, Device)):
+            _check_device(a)
+        else:
+            dtype = a
+    return None if dtype is None else _dt.to_dtype(dtype)
 
 
 def _value_array(value):

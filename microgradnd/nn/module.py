@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
-from ..tensor import Device, Tensor, _check_device
+from ..tensor import Tensor, to_args_dtype
 from .parameter import Buffer, Parameter
 
 
@@ -419,19 +419,9 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to('cpu')``, ``to(device, dtype)``, ``to(tensor)``: floating tensors take the dtype."""
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if a is None or isinstance(a, bool):
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, Device)):
-                _check_device(a)
-            else:
-                dtype = a
+        dtype = to_args_dtype(args, kwargs)
         if dtype is None:
             return self
-        dtype = _dt.to_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         return self._apply(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
