@@ -14,6 +14,18 @@ def _index(idx, n, kind):
     return idx % n
 
 
+def _delete_and_renumber(container, idx, kind):
+    """``del container[idx]`` (an index or a slice), then renumber 0..n-1 as PyTorch does."""
+    keys = list(container._modules)
+    targets = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), kind)]]
+    for k in targets:
+        del container._modules[k]
+    items = list(container._modules.values())
+    container._modules.clear()
+    for i, m in enumerate(items):
+        container._modules[str(i)] = m
+
+
 class Sequential(Module):
     """Modules applied in order: ``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module))``.
     Indexable (a slice is a Sequential), ``len``, iteration, ``append``."""
@@ -43,17 +55,7 @@ class Sequential(Module):
         setattr(self, keys[_index(idx, len(keys), "Sequential")], module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                delattr(self, key)
-        else:
-            delattr(self, keys[_index(idx, len(keys), "Sequential")])
-        # keep the numbering contiguous, as PyTorch does
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _delete_and_renumber(self, idx, "Sequential")
 
     def __len__(self):
         return len(self._modules)
@@ -124,14 +126,7 @@ class ModuleList(Module):
         setattr(self, str(_index(idx, len(self), "ModuleList")), module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules)
-        targets = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "ModuleList")]]
-        for k in targets:
-            del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _delete_and_renumber(self, idx, "ModuleList")
 
     def __len__(self):
         return len(self._modules)
