@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _check, _scalar, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _l2_grad, _check, _scalar, _step_tensor, _zeros_like
 from ..tensor import Tensor
 
 
@@ -40,11 +40,7 @@ class Adadelta(Optimizer):
                 state["square_avg"] = _zeros_like(p)
                 state["acc_delta"] = _zeros_like(p)
             state["step"]._data += 1
-            d, g = p._data, p.grad._data
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * d
+            d, g = p._data, _l2_grad(p, wd, maximize)
             v, u = state["square_avg"]._data, state["acc_delta"]._data
             v *= rho
             v += ((1 - rho) * g) * g

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _check, _scalar, _step_tensor
+from .optimizer import Optimizer, _bump, _l2_grad, _check, _scalar, _step_tensor
 from ..tensor import Tensor
 
 
@@ -57,11 +57,7 @@ class Adagrad(Optimizer):
             step_t._data += 1
             _bump(step_t)
             step = step_t._data.item()
-            d, g = p._data, p.grad._data
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * d
+            d, g = p._data, _l2_grad(p, wd, maximize)
             clr = lr / (1 + (step - 1) * lr_decay)
             s = state["sum"]
             s._data += g * g

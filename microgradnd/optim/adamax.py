@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _check, _lerp_, _scalar, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _l2_grad, _check, _lerp_, _scalar, _step_tensor, _zeros_like
 from ..tensor import Tensor
 
 
@@ -41,11 +41,7 @@ class Adamax(Optimizer):
                 state["exp_avg"] = _zeros_like(p)
                 state["exp_inf"] = _zeros_like(p)
             state["step"]._data += 1
-            d, g = p._data, p.grad._data
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * d
+            d, g = p._data, _l2_grad(p, wd, maximize)
             m, u = state["exp_avg"]._data, state["exp_inf"]._data
             _lerp_(m, g, 1 - beta1)
             u *= beta2

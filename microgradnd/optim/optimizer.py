@@ -276,6 +276,16 @@ def _zeros_like(p):
     return Tensor._make(np.zeros_like(p._data), None)
 
 
+def _l2_grad(p, weight_decay, maximize):
+    """The gradient an update uses: -grad when maximizing, plus weight_decay·p (coupled L2), as PyTorch."""
+    g = p.grad._data
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + weight_decay * p._data
+    return g
+
+
 def _bump(t):
     """Record an in-place write of ``t`` (its version counter), as ``Tensor._write`` does."""
     t._vc[0] += 1

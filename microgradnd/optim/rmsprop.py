@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _check, _lerp_, _scalar, _step_tensor, _zeros_like
+from .optimizer import Optimizer, _bump, _l2_grad, _check, _lerp_, _scalar, _step_tensor, _zeros_like
 from ..tensor import Tensor
 
 
@@ -56,13 +56,9 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = _zeros_like(p)
                 if centered:
                     state["grad_avg"] = _zeros_like(p)
-            d, g = p._data, p.grad._data
-            if maximize:
-                g = -g
+            d, g = p._data, _l2_grad(p, wd, maximize)
             state["step"]._data += 1
             _bump(state["step"])
-            if wd != 0:
-                g = g + wd * d
             sq = state["square_avg"]._data
             sq *= alpha
             sq += ((1 - alpha) * g) * g

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _bump, _check, _scalar, required
+from .optimizer import Optimizer, _bump, _l2_grad, _check, _scalar, required
 from ..tensor import Tensor
 
 
@@ -50,11 +50,7 @@ class SGD(Optimizer):
         nesterov, maximize = group["nesterov"], group["maximize"]
         for p in params:
             d = p._data
-            g = p.grad._data
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * d
+            g = _l2_grad(p, wd, maximize)
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
