@@ -15,6 +15,8 @@ Tensors with a graph of their own and can be differentiated again.
 """
 from __future__ import annotations
 
+import gc as _gc
+
 import numpy as np
 
 from . import grad_mode
@@ -49,14 +51,47 @@ def unbroadcast_to(grad, shape):
     return grad
 
 
+def _seq(node):
+    return node.seq
+
+
+def topological_order(roots):
+    """Nodes reachable from ``roots`` (Tensors), each after every node it consumes.
+
+    A node's forward-time edges always lead to nodes created before it (an op's inputs exist before
+    the op runs), so creation order (``seq``) is a topological order: collect the reachable nodes with
+    an explicit stack (no recursion) and sort them by it. Nodes without recorded edges (built by hand)
+    fall back to a post-order walk, which needs no such guarantee.
+    """
+    from ..tensor import Tensor
+
+    seen = set()
+    stack = []
+    for r in roots:
+        fn = r.grad_fn
+        if fn is not None and fn not in seen:
+            seen.add(fn)
+            stack.append(fn)
+    while stack:
+        node = stack.pop()
+        edges = node.edges
+        if edges is None:
+            return _post_order(roots)
+        for child in edges:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return sorted(seen, key=_seq)
+
+
 def _children(node):
     """The nodes (forward-time edges) or, for a node made without them, the input Tensors."""
     edges = node.edges
     return iter(edges) if edges is not None else iter(node.inputs)
 
 
-def topological_order(roots):
-    """Nodes reachable from ``roots`` (Tensors), each after every node it consumes (iterative DFS)."""
+def _post_order(roots):
+    """Iterative depth-first post-order over ``grad_fn`` links (for graphs with hand-built nodes)."""
     from ..tensor import Tensor
 
     order = []
@@ -138,6 +173,16 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
 
     previous = _state.enabled
     _state.enabled = bool(create_graph)
+    # Backward ops on raw arrays warn no more than forwards do: ignore NumPy's floating-point warnings
+    # once for the whole pass (each op then skips setting it).
+    fp_token = _fp_state.set(_FP_IGNORE)
+    # The pass allocates a few objects per node and frees them at once by reference counting; it
+    # makes no reference cycles. The cyclic collector would still run every few hundred nodes and
+    # walk the whole live graph each time (a third of the pass on a long chain), so it waits until
+    # the pass is over.
+    gc_was_enabled = _gc.isenabled()
+    if gc_was_enabled:
+        _gc.disable()
     order = []
     try:
         node_grads = {}  # node -> summed gradient of its output
@@ -163,11 +208,11 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 out.grad_fn.output = out  # lets the root's backward read its own value
         order = topological_order(outputs)
         anomaly = anomaly_state.enabled
+        pop_grad = node_grads.pop
         for node in reversed(order):
-            grad = node_grads.pop(node, None)
-            output = node.output
-            node.output = None
+            grad = pop_grad(node, None)
             if grad is None:  # not on a path from the outputs' gradients (cannot happen for roots)
+                node.output = None
                 continue
             if node._released:
                 raise RuntimeError(_SECOND_BACKWARD)
@@ -177,27 +222,21 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     if new is not None:
                         grad = new
             if node._retained is not None:
-                t = node._retained()
-                if t is not None:
-                    if create_graph:
-                        t.grad = grad if t.grad is None else t.grad + grad
-                    else:
-                        total = grad._data if t.grad is None else t.grad._data + grad._data
-                        t.grad = Tensor._make(np.array(total, copy=True), None)
+                _retain(node, grad, create_graph)
             if wanted_node is not None and id(node) in wanted_node:
                 captured[id(wanted_node[id(node)])] = grad
-            check_versions(node)
-            # the op's backward may want its output value: hand it over for the call only
-            node.output = output
-            fp_token = _fp_state.set(_FP_IGNORE)  # backwards on raw arrays warn no more than forwards
+            if node._versions_inputs is not None or node._output_version is not None:
+                check_versions(node)
+            fn = node.fn
             try:
-                grads = node.fn.backward(node, grad)
+                # the op's backward may read its output value (node.output): it is set only while
+                # this node's gradient is pending, never kept (it would make a cycle)
+                grads = fn.backward(node, grad)
             finally:
                 node.output = None
-                _fp_state.reset(fp_token)
-            if not isinstance(grads, tuple):
-                grads = (grads,)
             inputs_ = node.inputs
+            if type(grads) is not tuple:
+                grads = (grads,)
             if len(grads) != len(inputs_):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients (expected "
@@ -206,45 +245,53 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
             if anomaly:
                 _check_anomaly(node, grads)
             edges = node.edges
-            for i, (x, g) in enumerate(zip(inputs_, grads)):
-                if g is None or not isinstance(x, Tensor) or not x._rg:
+            needs = node.needs_input_grad
+            i = -1
+            for x, g in zip(inputs_, grads):
+                i += 1
+                if g is None:
                     continue
-                if edges is not None and not node.needs_input_grad[i]:
-                    continue  # x did not require grad when this node was recorded
+                if edges is not None:
+                    if not needs[i]:
+                        continue  # x did not require grad when this node was recorded
+                    child = edges[i]  # the node that made x, at forward time
+                elif isinstance(x, Tensor) and x._rg:
+                    child = x.grad_fn
+                else:
+                    continue
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)
-                if g._data.shape != x._data.shape:
+                xd = x._data
+                gd = g._data
+                if gd.shape != xd.shape:
                     try:
-                        g = unbroadcast_to(g, x.shape)
+                        g = unbroadcast_to(g, xd.shape)
                     except (ValueError, RuntimeError):
                         raise RuntimeError(
                             f"function {node.name()} returned a gradient of shape {tuple(g.shape)} for an "
                             f"input of shape {tuple(x.shape)}"
                         ) from None
-                if g._data.dtype != x._data.dtype:
-                    g = g.to(x._data.dtype)
-                fn = x.grad_fn if edges is None else edges[i]  # the node that made x, at forward time
-                if fn is None:
-                    send(x, g)
+                    gd = g._data
+                if gd.dtype != xd.dtype:
+                    g = g.to(xd.dtype)
+                if child is None:  # a leaf (send(x, g) inlined)
+                    entry = leaf_grads.get(id(x))
+                    if entry is None:
+                        leaf_grads[id(x)] = [x, g]
+                    else:
+                        entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
                 else:  # send(x, g) inlined for the common case: an op's output
-                    if fn.output is None:
-                        fn.output = x
-                    prev = node_grads.get(fn)
-                    node_grads[fn] = g if prev is None else _sum_grads(prev, g, fn, owned, create_graph)
+                    if child.output is None:
+                        child.output = x
+                    prev = node_grads.get(child)
+                    node_grads[child] = g if prev is None else _sum_grads(prev, g, child, owned, create_graph)
             if not retain_graph:
-                if node._saved is not None or node.fn.saves_inputs or node.fn.saves_output:
-                    node._released = True
-                    if node.__dict__:
-                        # what forward stored on ctx (masks, custom values) is a saved buffer too;
-                        # the slots a drawing or a recomputation needs (fn, inputs, kwargs) stay,
-                        # and so does the nn.Module mark that draw_graph(collapse_modules=True) reads
-                        calls = node.__dict__.get("module_calls")
-                        node.__dict__.clear()
-                        if calls is not None:
-                            node.module_calls = calls
-                node._saved = None
+                _release(node)
     finally:
         _state.enabled = previous
+        _fp_state.reset(fp_token)
+        if gc_was_enabled:
+            _gc.enable()
         for node in order:  # drop every output reference: none may outlive the pass (it is a cycle)
             node.output = None
         for out in outputs:
@@ -273,6 +320,37 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
     return None
 
 
+def _retain(node, grad, create_graph):
+    """Store ``grad`` as the ``.grad`` of the non-leaf tensor that asked for ``retain_grad()``."""
+    from ..tensor import Tensor
+
+    t = node._retained()
+    if t is None:
+        return
+    if create_graph:
+        t.grad = grad if t.grad is None else t.grad + grad
+    else:
+        total = grad._data if t.grad is None else t.grad._data + grad._data
+        t.grad = Tensor._make(np.array(total, copy=True), None)
+
+
+def _release(node):
+    """Free what ``node`` saved for backward (``retain_graph=False``); a second backward then raises."""
+    fn = node.fn
+    if node._saved is not None or fn.saves_inputs or fn.saves_output:
+        node._released = True
+        extra = node.__dict__
+        if extra:
+            # what forward stored on ctx (masks, custom values) is a saved buffer too; the slots a
+            # drawing or a recomputation needs (fn, inputs, kwargs) stay, and so does the nn.Module
+            # mark that draw_graph(collapse_modules=True) reads
+            calls = extra.get("module_calls")
+            extra.clear()
+            if calls is not None:
+                node.module_calls = calls
+    node._saved = None
+
+
 def _sum_grads(total, g, key, owned, create_graph):
     """``total + g`` for two gradients of one tensor (same shape and dtype).
 
@@ -281,15 +359,16 @@ def _sum_grads(total, g, key, owned, create_graph):
     """
     if create_graph:
         return total + g
-    token = _fp_state.set(_FP_IGNORE)  # inf + -inf is NaN without a warning, as in every op
-    try:
-        if key in owned:
-            np.add(total._data, g._data, out=total._data, casting="unsafe")
-            return total
-        owned.add(key)
-        return total._make(np.asarray(total._data + g._data), None)
-    finally:
-        _fp_state.reset(token)
+    # run_backward ignores floating-point warnings for the pass: inf + -inf is NaN silently
+    if key in owned:
+        td = total._data
+        if td.size > 1024:
+            np.add(td, g._data, out=td, casting="unsafe")
+        else:  # NumPy's in-place add costs more than a new array when the arrays are tiny
+            total._data = td + g._data
+        return total
+    owned.add(key)
+    return total._make(np.asarray(total._data + g._data), None)
 
 
 def _run_leaf_hooks(leaf, g):

@@ -20,7 +20,9 @@ are returned in the *broadcast* shape; the engine sums them back to each input's
 """
 from __future__ import annotations
 
+import contextvars
 import itertools
+import threading
 
 import numpy as np
 
@@ -32,13 +34,34 @@ _Tensor = None  # microgradnd.tensor.Tensor, bound on first use (tensor.py impor
 
 # Floating-point errors (overflow, 0/0, inf-inf) give inf/NaN silently, as in PyTorch: every primitive's
 # forward runs with NumPy's error state set to "ignore". NumPy >= 2 keeps that state in a context
-# variable; setting it directly costs ~0.1 us where entering np.errstate costs ~1 us, once per op.
+# variable. Setting and resetting it around every op allocates a new context mapping and a token each
+# time (with the garbage collection they cause, ~1.5 us per op); instead each thread keeps one
+# ``contextvars.Context`` in which the state is "ignore" and runs forwards inside it (``Context.run``
+# allocates nothing). Inside a backward pass the state is already "ignore" and forwards run directly.
 try:
     from numpy._core.umath import _extobj_contextvar as _fp_state, _make_extobj
 
     _FP_IGNORE = _make_extobj(all="ignore")
+    _fp_local = threading.local()
+
+    def _fp_context():
+        """This thread's Context with NumPy's floating-point errors ignored (made on first use).
+
+        It is a snapshot of the context at that moment: only NumPy code runs in it (array forwards),
+        and that reads nothing from context variables but the error state.
+        """
+        context = getattr(_fp_local, "context", None)
+        if context is None:
+            context = contextvars.copy_context()
+            context.run(_fp_state.set, _FP_IGNORE)
+            _fp_local.context = context
+        return context
 except ImportError:  # NumPy 1.x: the same through the public (slower) API
     class _LegacyFpState:
+        @staticmethod
+        def get():
+            return np.geterr()
+
         @staticmethod
         def set(_):
             return np.seterr(all="ignore")
@@ -47,7 +70,16 @@ except ImportError:  # NumPy 1.x: the same through the public (slower) API
         def reset(old):
             np.seterr(**old)
 
-    _fp_state, _FP_IGNORE = _LegacyFpState(), None
+    class _LegacyFpContext:
+        @staticmethod
+        def run(fn, *args, **kwargs):
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+
+    _fp_state, _FP_IGNORE = _LegacyFpState(), object()
+
+    def _fp_context():
+        return _LegacyFpContext
 
 
 def _tensor_class():
@@ -204,89 +236,148 @@ class Function:
         Tensor = _Tensor or _tensor_class()  # hot path: no import statement per op
 
         ctx = Node(cls, args, kwargs)
-        if cls.array_level:
-            # Hot path (every primitive, also inside backward): no lists or generators for the
-            # common one- and two-input ops; the graph is recorded only when an input requires grad.
-            nargs = len(args)
-            token = _fp_state.set(_FP_IGNORE)
-            try:
-                if nargs == 2:
-                    a, b = args
-                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a,
-                                      b._data if isinstance(b, Tensor) else b, **kwargs)
-                elif nargs == 1:
-                    a = args[0]
-                    out = cls.forward(ctx, a._data if isinstance(a, Tensor) else a, **kwargs)
-                else:
-                    out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
-            finally:
-                _fp_state.reset(token)
-            if not isinstance(out, np.ndarray):
-                out = np.asarray(out)
-            if not _state.enabled:
-                return Tensor._make(out, None)
-            if nargs == 2:
-                need_a = isinstance(a, Tensor) and a._rg
-                need_b = isinstance(b, Tensor) and b._rg
-                if not (need_a or need_b):
-                    return Tensor._make(out, None)
-                ctx.needs_input_grad = (need_a, need_b)
-                if cls.saves_inputs:
-                    ctx._versions_inputs = (a._vc[0] if isinstance(a, Tensor) else None,
-                                            b._vc[0] if isinstance(b, Tensor) else None)
-                result = Tensor._make(out, ctx)
-                ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
-                if cls.saves_output:
-                    ctx._output_version = (result._vc, 0)
-                return result
-            record = False
+        record = False
+        if _state.enabled:
             for a in args:
                 if isinstance(a, Tensor) and a._rg:
                     record = True
                     break
-            result = Tensor._make(out, ctx if record else None)
-        else:
-            record = False
-            if _state.enabled:
-                for a in args:
-                    if isinstance(a, Tensor) and a._rg:
-                        record = True
-                        break
-            previous = _state.enabled
-            _state.enabled = False
-            try:
-                result = cls.forward(ctx, *args, **kwargs)
-            finally:
-                _state.enabled = previous
-            if isinstance(result, tuple):
-                raise TypeError(
-                    f"{cls.__name__}.forward returned a tuple; microgradnd's custom Functions support a "
-                    f"single Tensor output (combine outputs with mg.cat, or write one Function per output)"
-                )
-            if not isinstance(result, Tensor):
-                result = Tensor._make(np.asarray(result), None)
-            if record:
-                result = Tensor._make(result._data, ctx)
+        previous = _state.enabled
+        _state.enabled = False
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _state.enabled = previous
+        if isinstance(result, tuple):
+            raise TypeError(
+                f"{cls.__name__}.forward returned a tuple; microgradnd's custom Functions support a "
+                f"single Tensor output (combine outputs with mg.cat, or write one Function per output)"
+            )
+        if not isinstance(result, Tensor):
+            result = Tensor._make(np.asarray(result), None)
         if record:
-            needs = []
-            versions = []
-            edges = []
-            for a in args:  # one pass: which inputs need a gradient, their versions and nodes now
-                if isinstance(a, Tensor):
-                    needs.append(a._rg)
-                    versions.append(a._vc[0])
-                    edges.append(a.grad_fn)
-                else:
-                    needs.append(False)
-                    versions.append(None)
-                    edges.append(None)
-            ctx.needs_input_grad = tuple(needs)
-            ctx.edges = tuple(edges)
-            if cls.saves_inputs:
-                ctx._versions_inputs = tuple(versions)
-            if cls.saves_output:
-                ctx._output_version = (result._vc, result._vc[0])
+            result = Tensor._make(result._data, ctx)
+            _record_inputs(ctx, cls, args, result)
         return result
+
+
+class _Scratch:
+    """The ``ctx`` a primitive's forward gets when nothing is recorded: it may set attributes on it
+    (masks for backward), which are dropped at once. Building a ``Node`` there would be wasted work
+    on every op run under ``no_grad`` and on every op a backward pass runs."""
+
+    needs_input_grad = ()
+    inputs = ()
+    kwargs = {}
+
+
+# needs_input_grad of a two-input op, shared: (need_a, need_b) -> the tuple (no allocation per op)
+_NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+# input versions of a two-input op that saves its inputs, for the common small versions
+_VERSIONS2 = {(a, b): (a, b) for a in (None, 0, 1, 2, 3) for b in (None, 0, 1, 2, 3)}
+
+
+def _apply_array_op(cls, *args, **kwargs):
+    """``Op.apply``: forward on arrays; a ``Node`` only when an input requires grad in grad mode.
+
+    The hot path of the library (every primitive, also every op a backward pass runs), so the one-
+    and two-input cases are spelled out: no lists, no generators, no Node or error-state token when
+    neither is needed.
+    """
+    Tensor = _Tensor or _tensor_class()
+    nargs = len(args)
+    if nargs == 2:
+        a, b = args
+        ta = isinstance(a, Tensor)
+        tb = isinstance(b, Tensor)
+        need_a = ta and a._rg
+        need_b = tb and b._rg
+        record = (need_a or need_b) and _state.enabled
+        ctx = Node(cls, args, kwargs) if record else _Scratch()
+        if _fp_state.get() is _FP_IGNORE:  # already ignoring (inside a backward pass)
+            out = cls.forward(ctx, a._data if ta else a, b._data if tb else b, **kwargs)
+        else:
+            out = _fp_context().run(cls.forward, ctx, a._data if ta else a, b._data if tb else b, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if not record:
+            return Tensor._make(out, None)
+        ctx.needs_input_grad = _NEEDS2[need_a, need_b]
+        if cls.saves_inputs:
+            va = a._vc[0] if ta else None
+            vb = b._vc[0] if tb else None
+            ctx._versions_inputs = _VERSIONS2.get((va, vb)) or (va, vb)
+        result = Tensor._make(out, ctx)
+        ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
+        if cls.saves_output:
+            ctx._output_version = (result._vc, 0)
+        return result
+    if nargs == 1:
+        a = args[0]
+        ta = isinstance(a, Tensor)
+        record = ta and a._rg and _state.enabled
+        ctx = Node(cls, args, kwargs) if record else _Scratch()
+        if _fp_state.get() is _FP_IGNORE:
+            out = cls.forward(ctx, a._data if ta else a, **kwargs)
+        else:
+            out = _fp_context().run(cls.forward, ctx, a._data if ta else a, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if not record:
+            return Tensor._make(out, None)
+        ctx.needs_input_grad = _NEEDS1
+        if cls.saves_inputs:
+            ctx._versions_inputs = (a._vc[0],)
+        result = Tensor._make(out, ctx)
+        ctx.edges = (a.grad_fn,)
+        if cls.saves_output:
+            ctx._output_version = (result._vc, 0)
+        return result
+    record = False
+    if _state.enabled:
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                record = True
+                break
+    ctx = Node(cls, args, kwargs) if record else _Scratch()
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    if _fp_state.get() is _FP_IGNORE:
+        out = cls.forward(ctx, *arrays, **kwargs)
+    else:
+        out = _fp_context().run(cls.forward, ctx, *arrays, **kwargs)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not record:
+        return Tensor._make(out, None)
+    result = Tensor._make(out, ctx)
+    _record_inputs(ctx, cls, args, result)
+    return result
+
+
+_NEEDS1 = (True,)
+
+
+def _record_inputs(ctx, cls, args, result):
+    """Store on ``ctx`` which inputs need a gradient, their versions and nodes now (PyTorch's edges)."""
+    Tensor = _Tensor
+    needs = []
+    versions = []
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor):
+            needs.append(a._rg)
+            versions.append(a._vc[0])
+            edges.append(a.grad_fn if a._rg else None)
+        else:
+            needs.append(False)
+            versions.append(None)
+            edges.append(None)
+    ctx.needs_input_grad = tuple(needs)
+    ctx.edges = tuple(edges)
+    if cls.saves_inputs:
+        ctx._versions_inputs = tuple(versions)
+    if cls.saves_output:
+        ctx._output_version = (result._vc, result._vc[0])
 
 
 class Op(Function):
@@ -294,6 +385,7 @@ class Op(Function):
 
     array_level = True
     saves_inputs = True  # an Op's backward reads ctx.inputs unless it says otherwise
+    apply = classmethod(_apply_array_op)
 
     # Domain metadata used by the generated gradient tests (see microgradnd.ops.registry).
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import activation, elementwise, linalg, reduce, selection, shape
-from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
-                         sigmoid, silu, softplus, step, tanh)
+from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, relu_backward,
+                         selu, sigmoid, sigmoid_backward, silu, softplus, step, tanh, tanh_backward)
 from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, cosh, div, erf, exp,
                           floor, lerp, log, masked_fill, maximum, minimum, mul, neg, pow, reciprocal, round, rsqrt,
                           sign, sin, sinh, sqrt, square, sub, trunc, where)
