@@ -695,13 +695,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, reduction)
 
 
-def _class_dim_to_last(x):
-    """(N, C, d1, …) -> (N, d1, …, C); (N, C) and (C,) are unchanged."""
-    if x.ndim <= 2:
-        return x
-    return x.permute(0, *range(2, x.ndim), 1)
-
-
 def _check_class_targets(input, target, weight, op):
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu" or t.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
@@ -737,25 +730,41 @@ def _check_class_targets(input, target, weight, op):
 
 
 def _nll(logp, t, c, weight, ignore_index, reduction):
-    """The shared core of nll_loss and cross_entropy: -w[t]·logp[t] per sample, reduced like PyTorch."""
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
-    w_data = weight._data if weight is not None else None
-    safe_t = np.where(valid, t, 0)
-    w = (w_data[safe_t] if w_data is not None else np.ones(t.shape, dtype=logp.dtype)) * valid
-    last = _class_dim_to_last(logp)
-    picked_mask = (safe_t[..., None] == np.arange(c)) & valid[..., None]
-    picked = _ops.where(picked_mask, last, 0.0).sum(dim=-1)  # logp at the target class
-    loss = picked * constant((-w).astype(logp.dtype))
-    if reduction == "none":
-        return loss
-    total = _ops.sum(loss)
-    if reduction == "sum":
-        return total
-    with np.errstate(all="ignore"):
-        return total * constant(np.asarray(1.0, dtype=logp.dtype) / np.asarray(w.sum(), dtype=logp.dtype))
+    """The shared core of nll_loss and cross_entropy: -w[t]·logp[t] per sample, reduced like PyTorch
+    (one fused op, ``ops.loss.NLLLoss``)."""
+    dim = 1 if logp.ndim >= 2 else 0
+    target, w, ignored = _class_target_args(t, c, weight, ignore_index, logp.dtype, dim)
+    return _loss.nll_loss_class(logp, target, w, ignored, dim, reduction)
+
+
+def _class_target_args(t, c, weight, ignore_index, dtype, dim):
+    """Checked class indices and per-sample weights as the fused losses take them (``ops.loss``):
+    the target with ignored samples mapped to class 0, w[t]·[t != ignore_index] (None when every
+    sample counts 1) and the mask of ignored samples (None when there are none), each with a 1
+    inserted at the class dim ``dim``."""
+    ignored = None
+    # one reduction checks the common case: seen as unsigned, a negative index is huge as well
+    if t.size and int(np.maximum.reduce(t.view(np.uint64), axis=None)) >= c:
+        ignored = t == ignore_index
+        bad = ((t < 0) | (t >= c)) & ~ignored
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    elif 0 <= ignore_index < c:
+        ignored = t == ignore_index
+    if ignored is not None and not ignored.any():
+        ignored = None
+    if ignored is not None:
+        t = np.where(ignored, 0, t)
+    w = None
+    if weight is not None:
+        w = weight._data[t].astype(dtype, copy=False)
+        if ignored is not None:
+            w = w * ~ignored
+    elif ignored is not None:
+        w = (~ignored).astype(dtype)
+    shape = t.shape[:dim] + (1,) + t.shape[dim:]
+    return (t.reshape(shape), w.reshape(shape) if w is not None else None,
+            ignored.reshape(shape) if ignored is not None else None)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -778,6 +787,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     target = target if isinstance(target, Tensor) else Tensor(target)
     class_dim = 1 if input.ndim >= 2 else 0
+    if target.shape != input.shape and label_smoothing == 0.0 and input.dtype.kind == "f" and input.numel():
+        # the common case: one fused op (log-softmax, gather and reduction; see ops.loss.CrossEntropy)
+        t, c = _check_class_targets(input, target, weight, "cross_entropy")
+        t, w, ignored = _class_target_args(t, c, weight, ignore_index, input.dtype, class_dim)
+        return _loss.cross_entropy_class(input, t, w, ignored, class_dim, reduction)
     logp = _ops.log_softmax(input, dim=class_dim)
     if target.shape == input.shape:
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)

@@ -72,10 +72,22 @@ def _mark_call(module, args, out):
     """Note on the output's node which module call made it and from which inputs, so
     ``mg.draw_graph(collapse_modules=True)`` can draw the call as one box."""
     node = getattr(out, "grad_fn", None)
-    if node is not None:
+    if node is None:
+        return out
+    # runs on every module call: the one-Tensor-argument case without generators
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].grad_fn is node:  # an identity module made no node of its own
+            return out
+        inputs = args
+    else:
         inputs = tuple(a for a in args if isinstance(a, Tensor))
-        if not any(a.grad_fn is node for a in inputs):  # an identity module made no node of its own
-            node.__dict__.setdefault("module_calls", []).append((module, inputs))
+        if any(a.grad_fn is node for a in inputs):
+            return out
+    calls = node.__dict__.get("module_calls")
+    if calls is None:
+        node.__dict__["module_calls"] = [(module, inputs)]
+    else:
+        calls.append((module, inputs))
     return out
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from .linalg import MatMul
 from .reduce import Sum
 from .registry import register
 from .shape import Permute, Reshape
+from .util import constant
 
 
 def _linear_shapes(rng):
@@ -28,18 +30,31 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        out = np.matmul(x, w.T)
+        out = np.matmul(x, w.T)  # w.T is a view: BLAS reads it transposed, no copy
         if b is not None:
-            out += b
+            np.add(out, b, out=out)  # into the fresh GEMM output: no temporary
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        # the primitives are applied directly: this runs once per layer per step, so the public
-        # functions' argument checks would be pure overhead (the shapes are known to be right)
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = w.shape
+        if not grad_mode.is_grad_enabled():
+            # plain backward: three BLAS/reduction calls on arrays, no recorded ops. gᵀx reads the
+            # C-contiguous g transposed in place (no copy), like x Wᵀ in the forward.
+            g = grad._data
+            g2 = g if g.ndim == 2 else g.reshape(g.size // max(n_out, 1), n_out)
+            gx = constant(np.matmul(g, w._data)) if need_x else None
+            gw = gb = None
+            if need_w:
+                xd = x._data
+                gw = constant(np.matmul(g2.T, xd if xd.ndim == 2 else xd.reshape(xd.size // max(n_in, 1), n_in)))
+            if need_b:
+                gb = constant(g2.sum(axis=0))
+            return gx, gw, gb
+        # create_graph: the same products as recorded ops. The primitives are applied directly:
+        # the public functions' argument checks would be pure overhead (the shapes are known)
         g2 = grad if grad.ndim == 2 else Reshape.apply(grad, shape=(grad._data.size // max(n_out, 1), n_out))
         gx = gw = gb = None
         if need_x:

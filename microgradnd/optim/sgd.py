@@ -48,6 +48,12 @@ class SGD(Optimizer):
         lr = _scalar(group["lr"])
         wd, momentum, dampening = group["weight_decay"], group["momentum"], group["dampening"]
         nesterov, maximize = group["nesterov"], group["maximize"]
+        if momentum == 0 and wd == 0 and not maximize:
+            # plain SGD, the common case: p -= lr·grad in place, one temporary per parameter
+            for p in params:
+                p._data -= lr * p.grad._data
+                p._vc[0] += 1  # an in-place write, as _bump records it
+            return
         for p in params:
             d = p._data
             g = _l2_grad(p, wd, maximize)
@@ -60,7 +66,10 @@ class SGD(Optimizer):
                 else:
                     b = buf._data
                     b *= momentum
-                    b += (1 - dampening) * g
+                    if dampening == 0:
+                        b += g  # (1 - 0)·g is g exactly: no temporary
+                    else:
+                        b += (1 - dampening) * g
                     _bump(buf)
                 g = g + momentum * buf._data if nesterov else buf._data
             d -= lr * g
