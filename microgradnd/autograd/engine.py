@@ -51,6 +51,9 @@ def unbroadcast_to(grad, shape):
     return grad
 
 
+_SMALL = 1024  # gradients with at most this many elements are summed out of place / in one call
+
+
 def _seq(node):
     return node.seq
 
@@ -225,7 +228,12 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 _retain(node, grad, create_graph)
             if wanted_node is not None and id(node) in wanted_node:
                 captured[id(wanted_node[id(node)])] = grad
-            if node._versions_inputs is not None or node._output_version is not None:
+            versions = node._versions_inputs
+            if versions is not None:
+                for x, v in zip(node.inputs, versions):
+                    if v is not None and x._vc[0] != v:
+                        check_versions(node)  # raises, naming the op and the input
+            if node._output_version is not None:
                 check_versions(node)
             fn = node.fn
             try:
@@ -278,6 +286,10 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     entry = leaf_grads.get(id(x))
                     if entry is None:
                         leaf_grads[id(x)] = [x, g]
+                    elif not create_graph and gd.size <= _SMALL:
+                        # a leaf used many times (a weight in a loop): small gradients wait in a list
+                        # and are summed in one NumPy call when the walk is over
+                        entry.append(gd)
                     else:
                         entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
                 else:  # send(x, g) inlined for the common case: an op's output
@@ -285,7 +297,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                         child.output = x
                     prev = node_grads.get(child)
                     node_grads[child] = g if prev is None else _sum_grads(prev, g, child, owned, create_graph)
-            if not retain_graph:
+            if not retain_graph and (node._saved is not None or fn.saves_inputs or fn.saves_output):
                 _release(node)
     finally:
         _state.enabled = previous
@@ -297,6 +309,11 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
         for out in outputs:
             if out.grad_fn is not None:
                 out.grad_fn.output = None
+
+    for entry in leaf_grads.values():
+        if len(entry) > 2:  # gradients that waited (see the walk): one sum
+            entry[1] = entry[1]._make(np.add.reduce(np.stack([entry[1]._data] + entry[2:])), None)
+            del entry[2:]
 
     if inputs is not None:
         for leaf_id, (leaf, g) in leaf_grads.items():
@@ -362,7 +379,7 @@ def _sum_grads(total, g, key, owned, create_graph):
     # run_backward ignores floating-point warnings for the pass: inf + -inf is NaN silently
     if key in owned:
         td = total._data
-        if td.size > 1024:
+        if td.size > _SMALL:
             np.add(td, g._data, out=td, casting="unsafe")
         else:  # NumPy's in-place add costs more than a new array when the arrays are tiny
             total._data = td + g._data

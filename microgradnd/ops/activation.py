@@ -223,6 +223,8 @@ class NormalCdf(Op):
 
 
 def _float_input(x, name):
+    if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+        return x  # the common case, first
     x = as_operand(x, name)
     if not isinstance(x, Tensor):
         x = Tensor._make(np.asarray(x), None)
