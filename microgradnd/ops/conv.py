@@ -7,20 +7,18 @@ step a whole-tensor NumPy operation.
 
 Primitives (forward on arrays, backward with Tensor ops, so double backward works):
 
-- ``unfold2d``  (im2col)  x (N, C, H, W) -> cols (N, OH, OW, KH, KW, C); its backward is ``fold2d``
-- ``fold2d``    (col2im)  cols -> x-shaped sums of overlapping windows; its backward is ``unfold2d``
-- ``max_pool2d``  window max; backward sends the gradient to the (first) arg-max through ``fold2d``
+- ``Conv2d`` (x, w, b) -> y: im2col into (N, G, C/G·KH·KW, OH·OW) and ONE batched GEMM with the weight
+  viewed as (G, O/G, C/G·KH·KW), which writes y as a C-contiguous (N, O, OH, OW) array (the bias rides
+  in the GEMM as an extra row of ones). Its vjp is made of the next two primitives and a sum:
+- ``Conv2dBackwardInput`` (g, w) -> ∂L/∂x: one GEMM wᵀg and col2im (also ``conv_transpose2d``)
+- ``Conv2dBackwardWeight`` (g, x) -> ∂L/∂w: one batched GEMM g·colsᵀ (a plain backward reuses the
+  forward's cols). The three are bilinear and each one's vjp is made of the others (PyTorch's
+  convolution / convolution_backward split).
+- ``max_pool2d`` window max; its vjp is ``MaxPool2dBackward`` (g -> the gradient routed to the first
+  arg-max of each window, PyTorch's rule), whose own vjp gathers at the same pixels
 - ``avg_pool2d``  window mean; backward spreads grad / divisor through ``fold2d``
-
-``conv2d`` is a composite: ``unfold2d`` then ONE matrix product with the (O, KH·KW·C) weight.
-The cols layout (N, OH, OW, KH, KW, C) makes that product a single GEMM of shape
-(N·OH·OW, KH·KW·C) @ (KH·KW·C, O), forward and backward.
-
-Memory layout: im2col gathers from a channels-last (N, H, W, C) copy of the input, so the innermost
-loop of the gather copies C contiguous values (several times faster than gathering 3-wide kernel rows
-from NCHW). The GEMM's output (N·OH·OW, O) is returned as an (N, O, OH, OW) view of channels-last
-memory; elementwise ops and pooling keep that layout (``empty_like``), so the next convolution's
-channels-last copy is nearly free.
+- ``unfold2d`` (im2col) x (N, C, H, W) -> cols (N, OH, OW, KH, KW, C) and its adjoint ``fold2d``
+  (``F.unfold`` / ``F.fold``, and the differentiable paths of the pooling backward passes)
 """
 from __future__ import annotations
 
@@ -29,8 +27,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from . import linear as _linear
 from .elementwise import Mul
+from .reduce import Sum
 from .registry import OpSpec, add_spec, register
 from .util import Tensor, constant
 
@@ -169,10 +167,189 @@ class Fold2d(Op):
         return unfold2d(grad, k["kernel"], k["stride"], k["padding"], k["dilation"])
 
 
+# Convolution as three primitives that are each other's derivatives (PyTorch's convolution /
+# convolution_backward split): ``Conv2d`` (x, w, b) -> y, ``Conv2dBackwardInput`` (g, w) -> ∂L/∂x and
+# ``Conv2dBackwardWeight`` (g, x) -> ∂L/∂w. All three are bilinear, so the vjp of each is made of the
+# other two (and a sum for the bias): double backward needs nothing else.
+#
+# Layout: im2col writes cols (N, G, C/G·KH·KW, OH·OW), the K axis in the weight's own (C/G, KH, KW)
+# order, so the weight is used as the free view (G, O/G, K) and the GEMM ``w @ cols`` (batched over
+# N and G) writes the output directly as a C-contiguous (N, O, OH, OW) array: no transposes, and
+# ``Flatten`` after it is a view. With a bias, cols get one extra row of ones and the weight one
+# extra column (the bias), so the bias add happens inside the GEMM instead of a pass over the output.
+
+
+def _conv_out_hw(in_hw, kernel, stride, padding, dilation):
+    return (_out_size(in_hw[0], *padding[0], kernel[0], stride[0], dilation[0]),
+            _out_size(in_hw[1], *padding[1], kernel[1], stride[1], dilation[1]))
+
+
+def _im2col(x, kernel, stride, padding, dilation, out_hw, groups, ones_row=False):
+    """cols[n, g, (c, a, b), i·OW + j] = xp[n, g·C/G + c, i·sh + a·dh, j·sw + b·dw] as a C-contiguous
+    (N, G, C/G·KH·KW [+ 1], OH·OW) array; with ``ones_row`` the last row of each group is ones."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = kernel, out_hw
+    cg = c // groups
+    k = cg * kh * kw
+    win = _window_view(_pad_array(x, padding), out_hw, kernel, stride, dilation)  # (N, C, OH, OW, KH, KW)
+    cols = np.empty((n, groups, k + ones_row, oh * ow), dtype=x.dtype)
+    # one strided copy (NumPy walks the destination in memory order, OW innermost); the reshape only
+    # splits axes, so it is a view of cols even with the ones row
+    np.copyto(cols[:, :, :k].reshape(n, groups, cg, kh, kw, oh, ow),
+              win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4))
+    if ones_row:
+        cols[:, :, k] = 1
+    return cols
+
+
+def _col2im(gcols, in_hw, kernel, stride, padding, dilation):
+    """The adjoint of ``_im2col``: gcols (N, C, KH, KW, OH, OW) summed into (N, C, H, W) at the pixels
+    each window read (a C-contiguous array when there is no padding to crop)."""
+    n, c, kh, kw, oh, ow = gcols.shape
+    (pt, pb), (pl, pr) = padding
+    h, w = in_hw
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gcols.dtype)
+    if stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1:
+        # windows do not overlap: one strided assignment writes them all
+        np.copyto(_window_view(out, (oh, ow), kernel, stride, dilation, writeable=True),
+                  gcols.transpose(0, 1, 4, 5, 2, 3))
+    else:  # one whole-array add per kernel offset
+        for i in range(kh):
+            for j in range(kw):
+                out[_offset_slice(i, j, (oh, ow), stride, dilation)] += gcols[:, :, i, j]
+    if pt or pb or pl or pr:
+        out = out[:, :, pt:pt + h, pl:pl + w]
+    return out
+
+
+def _conv_geometry(ctx):
+    k = ctx.kwargs
+    return k["stride"], k["padding"], k["dilation"], k["groups"]
+
+
+def _crop_to(t, hw):
+    """``t[..., :h, :w]`` (a recorded slice) when ``t`` is larger: a transposed convolution with
+    output_padding >= stride has one more natural output row/column than its input has pixels."""
+    if tuple(t.shape[2:]) == tuple(hw):
+        return t
+    return t[:, :, :hw[0], :hw[1]]
+
+
+@register("conv2d", arity=3, broadcast=False, smooth=True,
+          shapes=lambda rng=None: [(2, 4, 5, 6), (6, 2, 3, 2), (6,)],
+          call=lambda x, w, b: conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2))
+class Conv2d(Op):
+    """y[n, o] = b[o] + Σ_{c, a, b} w[o, c, a, b] · xp[n, g·C/G + c, i·sh + a·dh, j·sw + b·dw]
+    (im2col + one batched GEMM);  vjp: ∂x = conv2d_backward_input(g, w), ∂w = conv2d_backward_weight(g, x),
+    ∂b = Σ_{n, i, j} g"""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+        n = x.shape[0]
+        o, cg, kh, kw = w.shape
+        oh, ow = _conv_out_hw(x.shape[2:], (kh, kw), stride, padding, dilation)
+        k = cg * kh * kw
+        with_bias = b is not None
+        cols = _im2col(x, (kh, kw), stride, padding, dilation, (oh, ow), groups, ones_row=with_bias)
+        wg = w.reshape(groups, o // groups, k)
+        if with_bias:  # [w | b] against [cols; 1]: the bias rides along in the GEMM
+            wb = np.empty((groups, o // groups, k + 1), dtype=np.result_type(w, b))
+            wb[:, :, :k] = wg
+            wb[:, :, k] = b.reshape(groups, o // groups)
+            wg = wb
+        ctx.cols = cols  # the weight gradient's other factor; released after backward
+        return np.matmul(wg, cols).reshape(n, o, oh, ow)  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w, b = ctx.inputs
+        need_x, need_w, need_b = ctx.needs_input_grad
+        stride, padding, dilation, groups = _conv_geometry(ctx)
+        gx = gw = gb = None
+        if need_x:
+            gx = Conv2dBackwardInput.apply(grad, w, in_hw=tuple(x.shape[2:]), stride=stride, padding=padding,
+                                           dilation=dilation, groups=groups)
+        if need_w:
+            # a plain backward reuses forward's cols; a recorded one recomputes them from x (the graph
+            # of the gradient must not pin them)
+            cols = None if grad_mode.is_grad_enabled() else ctx.__dict__.get("cols")
+            gw = Conv2dBackwardWeight.apply(grad, x, kernel=tuple(w.shape[2:]), stride=stride, padding=padding,
+                                            dilation=dilation, groups=groups, cols=cols)
+        if need_b:
+            gb = Sum.apply(grad, dims=(0, 2, 3), keepdim=False)
+        return gx, gw, gb
+
+
+@register("conv2d_backward_input", arity=2, broadcast=False, smooth=True,
+          shapes=lambda rng=None: [(2, 4, 3, 2), (4, 1, 2, 3)],
+          call=lambda g, w: Conv2dBackwardInput.apply(g, w, in_hw=(5, 4), stride=(2, 1), padding=((1, 1), (0, 1)),
+                                                      dilation=(1, 1), groups=2))
+class Conv2dBackwardInput(Op):
+    """∂L/∂x of conv2d: gx = col2im(wᵀ g) (the transposed convolution of g with w);
+    vjp: ∂g = conv2d(u, w), ∂w = conv2d_backward_weight(g, u) for the upstream u (x-shaped)"""
+
+    @staticmethod
+    def forward(ctx, g, w, in_hw=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+        n, o, oh, ow = g.shape
+        _, cg, kh, kw = w.shape
+        wg = w.reshape(groups, o // groups, cg * kh * kw)
+        gcols = np.matmul(wg.transpose(0, 2, 1), g.reshape(n, groups, o // groups, oh * ow))  # (N, G, K, L)
+        return _col2im(gcols.reshape(n, groups * cg, kh, kw, oh, ow), in_hw, (kh, kw), stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, w = ctx.inputs
+        need_g, need_w = ctx.needs_input_grad
+        stride, padding, dilation, groups = _conv_geometry(ctx)
+        dg = dw = None
+        if need_g:
+            dg = _crop_to(Conv2d.apply(grad, w, None, stride=stride, padding=padding, dilation=dilation,
+                                       groups=groups), g.shape[2:])
+        if need_w:
+            dw = Conv2dBackwardWeight.apply(g, grad, kernel=tuple(w.shape[2:]), stride=stride, padding=padding,
+                                            dilation=dilation, groups=groups)
+        return dg, dw
+
+
+@register("conv2d_backward_weight", arity=2, broadcast=False, smooth=True,
+          shapes=lambda rng=None: [(2, 4, 3, 2), (2, 2, 5, 4)],
+          call=lambda g, x: Conv2dBackwardWeight.apply(g, x, kernel=(2, 3), stride=(2, 1),
+                                                       padding=((1, 1), (0, 1)), dilation=(1, 1), groups=2))
+class Conv2dBackwardWeight(Op):
+    """∂L/∂w of conv2d: gw[o, c, a, b] = Σ_{n, i, j} g[n, o, i, j] · xp[n, c, i·sh + a·dh, j·sw + b·dw]
+    (one batched GEMM g @ colsᵀ, summed over the batch);  vjp: ∂g = conv2d(x, u),
+    ∂x = conv2d_backward_input(g, u) for the upstream u (w-shaped)"""
+
+    @staticmethod
+    def forward(ctx, g, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
+                cols=None):
+        n, o, oh, ow = g.shape
+        cg = x.shape[1] // groups
+        k = cg * kernel[0] * kernel[1]
+        if cols is None:
+            cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow), groups)
+        per_sample = np.matmul(g.reshape(n, groups, o // groups, oh * ow), cols[:, :, :k].transpose(0, 1, 3, 2))
+        return np.add.reduce(per_sample, axis=0).reshape(o, cg, kernel[0], kernel[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, x = ctx.inputs
+        need_g, need_x = ctx.needs_input_grad
+        stride, padding, dilation, groups = _conv_geometry(ctx)
+        dg = dx = None
+        if need_g:
+            dg = _crop_to(Conv2d.apply(x, grad, None, stride=stride, padding=padding, dilation=dilation,
+                                       groups=groups), g.shape[2:])
+        if need_x:
+            dx = Conv2dBackwardInput.apply(g, grad, in_hw=tuple(x.shape[2:]), stride=stride, padding=padding,
+                                           dilation=dilation, groups=groups)
+        return dg, dx
+
+
 @register("max_pool2d", arity=1, broadcast=False, smooth=False, distinct=True)
 class MaxPool2d(Op):
-    """out = max over each window (padding counts as -inf);  vjp: g goes to the first arg-max of its
-    window (PyTorch's rule for ties; with NaNs, to the last NaN), summed where windows overlap"""
+    """out = max over each window (padding counts as -inf);  vjp: max_pool2d_backward(g), which sends g
+    to the first arg-max of its window (PyTorch's rule for ties; with NaNs, to the last NaN)"""
 
     saves_output = True
 
@@ -181,28 +358,67 @@ class MaxPool2d(Op):
         oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], dilation[0])
         ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
         win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
-        best = np.empty_like(win[..., 0, 0])  # keeps the input's memory layout (see module doc)
-        np.copyto(best, win[..., 0, 0])
         kh, kw = kernel
-        for k in range(1, kh * kw):  # np.maximum propagates NaN, as PyTorch's max pooling does
-            np.maximum(best, win[..., k // kw, k % kw], out=best)
+        # max over the window rows first, then over the columns: with stride == kernel the first pass
+        # reads whole image rows (long inner loops) and halves what the strided second pass reads.
+        # np.maximum propagates NaN, as PyTorch's max pooling does.
+        if kh == 1:
+            rows = win[..., 0, :]
+        else:
+            rows = np.maximum(win[..., 0, :], win[..., 1, :])
+            for i in range(2, kh):
+                np.maximum(rows, win[..., i, :], out=rows)
+        if kw == 1:
+            return np.array(rows[..., 0])  # a C-contiguous copy (rows may be a view of x)
+        best = np.maximum(rows[..., 0], rows[..., 1])
+        for j in range(2, kw):
+            np.maximum(best, rows[..., j], out=best)
         return best
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.inputs
         k = ctx.kwargs
-        n, c, oh, ow = grad.shape
-        best = ctx.output._data
-        if not grad_mode.is_grad_enabled() and not (x.dtype.kind == "f" and np.isnan(best).any()):
-            # plain backward: scatter g to the arg-max of each window in one pass per kernel offset
-            return constant(_max_pool_grad_array(grad._data, x._data, best, k["kernel"], k["stride"], k["padding"],
-                                                 k["dilation"]))
-        # create_graph (or NaNs): a one-hot mask and fold2d, both differentiable
-        onehot = _argmax_onehot(x._data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
-        # float × bool multiplies without materialising a float mask
-        cols = Mul.apply(grad.permute(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), constant(onehot))
-        return fold2d(cols, x.shape[2:], k["kernel"], k["stride"], k["padding"], k["dilation"])
+        return MaxPool2dBackward.apply(grad, x=x._data, best=ctx.output._data, kernel=k["kernel"], stride=k["stride"],
+                                       padding=k["padding"], dilation=k["dilation"])
+
+
+def _pool_backward_call(g):
+    """max_pool2d_backward of ``g`` (2, 3, 3, 3) for a fixed input with distinct values and some ties."""
+    rng = np.random.default_rng(0)
+    x = rng.permutation(2 * 3 * 5 * 6).reshape(2, 3, 5, 6).astype(np.float64)
+    x[0, 0, :2, :2] = 7.0  # a tied window: the first maximum takes the gradient
+    geometry = dict(kernel=(3, 2), stride=(2, 2), padding=((1, 1), (0, 0)), dilation=(1, 1))
+    best = MaxPool2d.apply(constant(x), **geometry)._data
+    return MaxPool2dBackward.apply(g, x=x, best=best, **geometry)
+
+
+@register("max_pool2d_backward", arity=1, broadcast=False, smooth=True,
+          shapes=lambda rng=None: [(2, 3, 3, 3)], call=_pool_backward_call)
+class MaxPool2dBackward(Op):
+    """∂L/∂x of max pooling: each g[n, c, i, j] goes to the pixel that won its window (``x``, ``best``:
+    the pooling's input and output, as arrays), summed where windows overlap;  vjp: u gathered at those
+    pixels (linear in g; PyTorch's max_pool2d_with_indices_backward)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, x=None, best=None, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)),
+                dilation=(1, 1)):
+        if x.dtype.kind == "f" and np.isnan(best).any():  # NaN rule: one-hot picks, then col2im
+            onehot = _argmax_onehot(x, best, kernel, stride, padding, dilation)
+            n, c, oh, ow = g.shape
+            cols = np.multiply(g.transpose(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), onehot)
+            return _fold_array(cols, x.shape[2:], kernel, stride, padding, dilation)
+        return _max_pool_grad_array(g, x, best, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, grad):
+        k = ctx.kwargs
+        onehot = _argmax_onehot(k["x"], k["best"], k["kernel"], k["stride"], k["padding"], k["dilation"])
+        cols = unfold2d(grad, k["kernel"], k["stride"], k["padding"], k["dilation"])  # (N, OH, OW, KH, KW, C)
+        picked = Mul.apply(cols, constant(onehot)).sum(dim=(3, 4))  # (N, OH, OW, C)
+        return picked.permute(0, 3, 1, 2)
 
 
 def _lowest(dtype):
@@ -210,32 +426,41 @@ def _lowest(dtype):
 
 
 def _max_pool_grad_array(g, x, best, kernel, stride, padding, dilation):
-    """∂L/∂x of max pooling on arrays: each g goes to the first maximum of its window (no NaNs here)."""
+    """∂L/∂x of max pooling on arrays: each g goes to the first maximum of its window (no NaNs here).
+
+    The winner is recomputed from x and the pooled output, one kernel offset at a time: a pixel wins
+    when it equals the maximum and no earlier offset of its window did."""
     n, c, oh, ow = best.shape
     kh, kw = kernel
     (pt, pb), (pl, pr) = padding
     h, w = x.shape[2:]
+    hp, wp = h + pt + pb, w + pl + pr
     win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
-    gx = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=g.dtype).transpose(0, 3, 1, 2)
-    gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
     separate = stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1
-    if g.strides != best.strides:  # one copy into the pooled layout beats kh·kw strided reads
-        same_layout = np.empty_like(best, dtype=g.dtype)
-        np.copyto(same_layout, g)
-        g = same_layout
-    taken = np.zeros_like(best, dtype=bool)
-    hit = np.empty_like(taken)
+    # windows that tile the padded input exactly write every pixel once: no zero fill needed
+    tiled = separate and dilation == (1, 1) and stride == (kh, kw) and (oh * kh, ow * kw) == (hp, wp)
+    gx = (np.empty if tiled else np.zeros)((n, c, hp, wp), dtype=g.dtype)
+    gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
+    taken = np.empty(best.shape, dtype=bool)
+    hit = np.empty(best.shape, dtype=bool)
+    last = kh * kw - 1
     for k in range(kh * kw):
         i, j = divmod(k, kw)
-        np.equal(win[..., i, j], best, out=hit)
-        if k:
-            hit &= ~taken  # the first maximum wins ties
-        if k < kh * kw - 1:
+        if k == 0:
+            np.equal(win[..., 0, 0], best, out=taken)
+            cur = taken
+        elif k < last:
+            np.equal(win[..., i, j], best, out=hit)
+            np.greater(hit, taken, out=hit)  # hit and not taken: the first maximum wins ties
             taken |= hit
+            cur = hit
+        else:  # no NaN: every window has a maximum, so the last offset wins where none did before
+            np.logical_not(taken, out=hit)
+            cur = hit
         if separate:
-            np.multiply(g, hit, out=gwin[..., i, j])
+            np.multiply(g, cur, out=gwin[..., i, j])
         else:  # windows overlap: positions of one offset are distinct, so += is safe
-            gwin[..., i, j] += g * hit
+            gwin[..., i, j] += g * cur
     if pt or pb or pl or pr:
         gx = gx[:, :, pt:pt + h, pl:pl + w]
     return gx
@@ -356,7 +581,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (``F.conv2d``): input (N, C, H, W) or (C, H, W), weight (O, C/groups, KH, KW).
 
     out[n, o] = b[o] + Σ_{c, a, b} w[o, c, a, b] · xp[n, c, i·s + a·d, j·s + b·d], computed as
-    im2col (``unfold2d``) followed by one matrix product. ``padding`` may be an int, a pair, or
+    im2col followed by one (batched) matrix product (the ``Conv2d`` primitive). ``padding`` may be an int, a pair, or
     'valid' / 'same' (stride 1 only, extra padding on the right/bottom for even kernels, like PyTorch).
     """
     x = _check_input(input, "conv2d")
@@ -401,21 +626,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             f"Input type ({_scalar_name(x.dtype).lower()}) and bias type ({_scalar_name(bias.dtype).lower()}) "
             f"should be the same"
         )
-    cols = unfold2d(x, (kh, kw), stride, pads, dilation)  # (N, OH, OW, KH, KW, C)
-    _, oh, ow = cols.shape[:3]
-    rows = n * oh * ow
-    if groups == 1:
-        # weight (O, C, KH, KW) -> (O, KH·KW·C) to match the cols; then one GEMM plus the bias
-        w2 = weight.permute(0, 2, 3, 1).reshape(o, kh * kw * c)
-        out = _linear.linear(cols.reshape(rows, kh * kw * c), w2, bias)
-    else:
-        k = kh * kw * cg
-        g_cols = cols.reshape(rows, kh * kw, groups, cg).permute(2, 0, 1, 3).reshape(groups, rows, k)
-        g_w = weight.reshape(groups, o // groups, cg, kh, kw).permute(0, 3, 4, 2, 1).reshape(groups, k, o // groups)
-        out = (g_cols @ g_w).permute(1, 0, 2).reshape(rows, o)  # (G, rows, O/G) -> (rows, O)
-        if bias is not None:
-            out = out + bias
-    out = out.reshape(n, oh, ow, o).permute(0, 3, 1, 2)
+    out = Conv2d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -423,8 +634,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Transposed convolution (``F.conv_transpose2d``), the adjoint of conv2d: weight
     (in_channels, out_channels/groups, kH, kW); output size (H-1)·s - 2p + d(k-1) + output_padding + 1.
 
-    Each input pixel's channel vector times the weight gives a kH×kW×C_out window (one GEMM), and
-    ``fold2d`` (col2im) adds the overlapping windows into place, cropping the padding.
+    It is ``Conv2dBackwardInput`` (the input gradient of conv2d with this weight): one GEMM gives each
+    input pixel's kH×kW×C_out window, and col2im adds the overlapping windows into place, cropping the
+    padding.
     """
     x = _check_input(input, "conv_transpose2d")
     if not isinstance(weight, Tensor) or weight.ndim != 4:
@@ -454,16 +666,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if min(out_hw) < 1:
         raise RuntimeError(f"conv_transpose2d: the output size {out_hw} is too small")
     o = og * groups
-    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
-    if groups == 1:
-        cols = rows @ weight.permute(0, 2, 3, 1).reshape(c, kh * kw * og)  # (rows, KH·KW·C_out)
-    else:
-        cg = c // groups
-        g_rows = rows.reshape(n * h * w, groups, cg).permute(1, 0, 2)  # (G, rows, C_in/G)
-        g_w = weight.reshape(groups, cg, og, kh, kw).permute(0, 1, 3, 4, 2).reshape(groups, cg, kh * kw * og)
-        cols = (g_rows @ g_w).reshape(groups, n * h * w, kh * kw, og).permute(1, 2, 0, 3)  # (rows, KK, G, O/G)
-    cols = cols.reshape(n, h, w, kh, kw, o)
-    out = fold2d(cols, out_hw, (kh, kw), stride, ((pad[0], pad[0]), (pad[1], pad[1])), dilation)
+    # the transposed convolution of x is exactly the input gradient of a convolution whose output is x
+    out = Conv2dBackwardInput.apply(x, weight, in_hw=out_hw, stride=stride, padding=((pad[0], pad[0]), (pad[1], pad[1])),
+                                    dilation=dilation, groups=groups)
     if bias is not None:
         out = out + bias.reshape(1, o, 1, 1)
     return out.squeeze(0) if unbatched else out
@@ -669,9 +874,14 @@ add_spec(OpSpec(name="unfold2d", arity=1, broadcast=False, smooth=True, shapes=_
                 call=lambda x: unfold2d(x, (2, 3), (2, 1), ((1, 0), (1, 1)), (1, 1)), covers=(Unfold2d,)))
 add_spec(OpSpec(name="fold2d", arity=1, broadcast=False, smooth=True, shapes=lambda rng=None: [(2, 4, 3, 2, 2, 3)],
                 call=lambda c: fold2d(c, (5, 4), (2, 2), (1, 1), ((0, 0), (0, 0))), covers=(Fold2d,)))
-add_spec(OpSpec(name="conv2d", arity=2, broadcast=False, smooth=True,
+add_spec(OpSpec(name="conv2d_no_bias", arity=2, broadcast=False, smooth=True,
                 shapes=lambda rng=None: [(2, 3, 5, 6), (4, 3, 3, 2)],
-                call=lambda x, w: conv2d(x, w, stride=(2, 1), padding=1)))
+                call=lambda x, w: conv2d(x, w, stride=(2, 1), padding=1), covers=(Conv2d,)))
+add_spec(OpSpec(name="conv_transpose2d_grouped", arity=3, broadcast=False, smooth=True,
+                shapes=lambda rng=None: [(2, 4, 3, 2), (4, 1, 3, 2), (2,)],
+                call=lambda x, w, b: conv_transpose2d(x, w, b, stride=(2, 1), padding=(1, 0), output_padding=(1, 0),
+                                                      groups=2, dilation=(1, 2)),
+                covers=(Conv2dBackwardInput,)))
 add_spec(OpSpec(name="max_pool2d", arity=1, broadcast=False, smooth=False, distinct=True, shapes=_small_image,
                 call=lambda x: max_pool2d(x, 3, stride=2, padding=1), covers=(MaxPool2d,)))
 add_spec(OpSpec(name="avg_pool2d", arity=1, broadcast=False, smooth=True, shapes=_small_image,
