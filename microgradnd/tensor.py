@@ -607,7 +607,8 @@ class Tensor:
         vc[0] += 1
         node = result.grad_fn
         if node is not None and node._output_version is not None:
-            node._output_version = (vc, vc[0])  # the new node's output is this tensor, at this version
+            node._output_version = vc  # the new node's output is this tensor, at this version
+            node._output_v = vc[0]
         self._data, self.grad_fn, self._rg = result._data, result.grad_fn, True
         if base is not None:  # a view (h[:2]) changed in place: its base sees the new values
             old = Tensor._make(base._data, base.grad_fn)

@@ -233,7 +233,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 for x, v in zip(node.inputs, versions):
                     if v is not None and x._vc[0] != v:
                         check_versions(node)  # raises, naming the op and the input
-            if node._output_version is not None:
+            out_vc = node._output_version
+            if out_vc is not None and out_vc[0] != node._output_v:
                 check_versions(node)
             fn = node.fn
             try:

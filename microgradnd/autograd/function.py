@@ -105,6 +105,8 @@ class Node:
         "__dict__", "__weakref__",
     )
 
+    _output_v = 0  # the output's version at forward (set on the instance only when not 0)
+
     def __init__(self, fn, inputs, kwargs):
         self.fn = fn
         self.inputs = inputs
@@ -116,7 +118,7 @@ class Node:
         self._hooks = None
         self._retained = None
         self._versions_inputs = None  # input versions at forward, for ops that read their inputs
-        self._output_version = None
+        self._output_version = None  # the output's version counter (a list), for ops that read the output
         # each Tensor input's grad_fn at forward time (PyTorch's edges): a later in-place op that
         # rebinds an input to a new node must not reroute this node's gradient (None: read x.grad_fn)
         self.edges = None
@@ -313,7 +315,7 @@ def _apply_array_op(cls, *args, **kwargs):
         result = Tensor._make(out, ctx)
         ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
         if cls.saves_output:
-            ctx._output_version = (result._vc, 0)
+            ctx._output_version = result._vc  # the output's version counter, expected at 0
         return result
     if nargs == 1:
         a = args[0]
@@ -335,7 +337,7 @@ def _apply_array_op(cls, *args, **kwargs):
         result = Tensor._make(out, ctx)
         ctx.edges = (a.grad_fn,)
         if cls.saves_output:
-            ctx._output_version = (result._vc, 0)
+            ctx._output_version = result._vc  # the output's version counter, expected at 0
         return result
     record = False
     if _state.enabled:
@@ -381,7 +383,9 @@ def _record_inputs(ctx, cls, args, result):
     if cls.saves_inputs:
         ctx._versions_inputs = tuple(versions)
     if cls.saves_output:
-        ctx._output_version = (result._vc, result._vc[0])
+        ctx._output_version = result._vc
+        if result._vc[0]:
+            ctx._output_v = result._vc[0]
 
 
 class Op(Function):
@@ -401,10 +405,10 @@ def check_versions(node: Node):
         for i, (x, v) in enumerate(zip(node.inputs, versions)):
             if v is not None and x._vc[0] != v:  # a version is recorded for Tensor inputs only
                 raise RuntimeError(_modified_message(node.name(), i, x, v))
-    out_version = node._output_version
-    if out_version is not None and out_version[0][0] != out_version[1]:
+    out_vc = node._output_version
+    if out_vc is not None and out_vc[0] != node._output_v:
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: the output of {node.name()} is at version {out_version[0][0]}; expected version "
-            f"{out_version[1]}. Modify a .clone() instead, or do it after backward()."
+            f"operation: the output of {node.name()} is at version {out_vc[0]}; expected version "
+            f"{node._output_v}. Modify a .clone() instead, or do it after backward()."
         )
