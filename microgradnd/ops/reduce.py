@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..dtypes import get_default_dtype
 from .registry import OpSpec, add_spec, one_dim_kwargs, random_dim, reduction_kwargs, register
@@ -186,17 +187,24 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        m = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
-        m = np.where(np.isfinite(m), m, 0)
+        m = np.maximum.reduce(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: an empty dim
+        finite = np.isfinite(m)
+        if not finite.all():  # rows holding ±inf (or empty): shift them by 0 instead
+            m = np.where(finite, m, 0).astype(x.dtype, copy=False)
         shifted = x - m
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))  # Function.apply ignores fp errors
+        shifted -= np.log(np.add.reduce(np.exp(shifted), axis=dim, keepdims=True))  # in place: the fresh array becomes the output (Function.apply ignores fp errors)
+        return shifted
 
     @staticmethod
     def backward(ctx, grad):
+        dim = ctx.kwargs["dim"]
+        y = ctx.output
+        if not grad_mode.is_grad_enabled():  # plain backward: the formula on arrays
+            g = grad._data
+            return constant(g - np.exp(y._data) * np.add.reduce(g, axis=dim, keepdims=True))
         from .elementwise import exp
 
-        dim = ctx.kwargs["dim"]
-        return grad - exp(ctx.output) * grad.sum(dim=dim, keepdim=True)
+        return grad - exp(y) * grad.sum(dim=dim, keepdim=True)
 
 
 @register("softmax", arity=1, smooth=True, kwargs=one_dim_kwargs)

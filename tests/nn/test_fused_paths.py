@@ -117,6 +117,20 @@ def test_backward_on_arrays_equals_backward_with_tensor_ops():
         np.testing.assert_allclose(plain.numpy(), graphed.detach().numpy(), rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("shape, dim", [((4, 5), 1), ((3, 2, 4), 0), ((5,), 0), ((), 0)])
+def test_log_softmax_backward_paths_agree(shape, dim):
+    x_np = rng.standard_normal(shape).astype(np.float32)
+    g = mg.tensor(rng.standard_normal(shape).astype(np.float32))
+    x = mg.tensor(x_np, requires_grad=True)
+    (plain,) = mg.autograd.grad(F.log_softmax(x, dim), [x], g)
+    (graphed,) = mg.autograd.grad(F.log_softmax(x, dim), [x], g, create_graph=True)
+    assert plain.dtype == np.float32 and graphed.requires_grad
+    np.testing.assert_allclose(plain.numpy(), graphed.detach().numpy(), rtol=1e-6, atol=1e-6)
+    # second derivatives go through the recorded (create_graph) path
+    x64 = mg.tensor(x_np.astype(np.float64), requires_grad=True)
+    assert gradgradcheck(lambda x: F.log_softmax(x, dim), [x64])
+
+
 def test_float32_stays_float32():
     x = mg.tensor(rng.standard_normal((8, 10)).astype(np.float32), requires_grad=True)
     t = mg.tensor(rng.integers(0, 10, 8))
