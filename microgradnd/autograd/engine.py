@@ -16,6 +16,7 @@ Tensors with a graph of their own and can be differentiated again.
 from __future__ import annotations
 
 import gc as _gc
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -300,6 +301,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     node_grads[child] = g if prev is None else _sum_grads(prev, g, child, owned, create_graph)
             if not retain_graph and (node._saved is not None or fn.saves_inputs or fn.saves_output):
                 _release(node)
+        # the walk's last locals would count as holders of the last gradients (see _accumulate)
+        grads = g = gd = x = grad = None
     finally:
         _state.enabled = previous
         _fp_state.reset(fp_token)
@@ -399,6 +402,13 @@ def _run_leaf_hooks(leaf, g):
     return g
 
 
+# References to a gradient that only this pass holds, counted inside _accumulate (sys.getrefcount's
+# own argument included): the array is held by its Tensor, the local and the argument; the Tensor by
+# the pass's leaf table, the caller's loop variable, the parameter and the argument.
+_ARRAY_REFS = 3
+_TENSOR_REFS = 4
+
+
 def _accumulate(leaf, g, create_graph):
     from ..tensor import Tensor
 
@@ -406,8 +416,16 @@ def _accumulate(leaf, g, create_graph):
         if create_graph:
             leaf.grad = g
         else:
-            # a copy: the incoming array may be shared with other leaves or with the caller's gradient
-            leaf.grad = Tensor._make(np.array(g._data, copy=True), None)
+            d = g._data
+            if (d.base is None and d.flags.writeable and _getrefcount(d) <= _ARRAY_REFS
+                    and _getrefcount(g) <= _TENSOR_REFS):
+                # nothing but this pass can see the array (no other tensor, view, caller or hook holds
+                # it): it becomes .grad as it is. PyTorch's AccumulateGrad steals a gradient by the
+                # same reference-count test.
+                leaf.grad = Tensor._make(d, None)
+            else:
+                # a copy: the array is shared with another leaf, the caller's gradient or a view
+                leaf.grad = Tensor._make(np.array(d, copy=True), None)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:

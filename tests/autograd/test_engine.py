@@ -471,3 +471,47 @@ def test_inference_mode_and_legacy_variable():
     assert not predict().requires_grad and mg.is_grad_enabled()
     v = mg.autograd.Variable(mg.ones(2), requires_grad=True)
     assert v.requires_grad and v.is_leaf
+
+
+def test_leaf_grad_never_aliases_another_leaf_the_callers_gradient_or_a_hooks_copy():
+    # a gradient array is handed to .grad without a copy only when nothing else holds it
+    a = mg.randn(3, requires_grad=True)
+    b = mg.randn(3, requires_grad=True)
+    (a + b).backward(mg.ones(3))  # Add passes one gradient tensor to both leaves
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    seed = mg.ones(3)
+    c = mg.randn(3, requires_grad=True)
+    c.backward(seed)  # the caller's gradient straight to the leaf
+    (c + 0.0).backward(seed)  # and through an op that passes it on
+    np.testing.assert_array_equal(seed.numpy(), np.ones(3, dtype=np.float32))  # untouched by accumulation
+    np.testing.assert_array_equal(c.grad.numpy(), np.full(3, 2.0, dtype=np.float32))
+    kept = []
+    d = mg.randn(2, 3, requires_grad=True)
+    d.register_hook(lambda g: kept.append(g))
+    (d * 3.0).sum().backward()
+    (d * 3.0).sum().backward()  # the second pass adds into d.grad in place
+    np.testing.assert_array_equal(kept[0].numpy(), np.full((2, 3), 3.0, dtype=np.float32))
+    np.testing.assert_array_equal(d.grad.numpy(), np.full((2, 3), 6.0, dtype=np.float32))
+
+
+def test_fresh_gradient_becomes_grad_without_a_copy():
+    ids = []
+
+    class Twice(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            g = grad * 2.0
+            ids.append(id(g.numpy()))  # the id only: holding the array would force a copy
+            return g
+
+    w = mg.randn(4, 3, requires_grad=True)
+    Twice.apply(w).backward(mg.ones(4, 3))
+    assert id(w.grad.numpy()) == ids[0]  # the very array backward made, not a copy of it
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((4, 3), 2.0, dtype=np.float32))
+    Twice.apply(w).backward(mg.ones(4, 3))  # accumulates in place into it
+    assert id(w.grad.numpy()) == ids[0]
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((4, 3), 4.0, dtype=np.float32))
