@@ -179,6 +179,12 @@ class Fold2d(Op):
 # extra column (the bias), so the bias add happens inside the GEMM instead of a pass over the output.
 
 
+# A plain backward reuses the forward's cols for the weight gradient (as PyTorch's CPU slow_conv2d keeps
+# its "finput"), unless they are big: every layer's cols then live until backward, so large ones are
+# recomputed instead (an im2col copy) to keep peak memory near the activations' own.
+_KEEP_COLS_BYTES = 64 << 20
+
+
 def _conv_out_hw(in_hw, kernel, stride, padding, dilation):
     return (_out_size(in_hw[0], *padding[0], kernel[0], stride[0], dilation[0]),
             _out_size(in_hw[1], *padding[1], kernel[1], stride[1], dilation[1]))
@@ -257,7 +263,8 @@ class Conv2d(Op):
             wb[:, :, :k] = wg
             wb[:, :, k] = b.reshape(groups, o // groups)
             wg = wb
-        ctx.cols = cols  # the weight gradient's other factor; released after backward
+        if cols.nbytes <= _KEEP_COLS_BYTES:  # the weight gradient's other factor; released after backward
+            ctx.cols = cols
         return np.matmul(wg, cols).reshape(n, o, oh, ow)  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
 
     @staticmethod
@@ -328,6 +335,8 @@ class Conv2dBackwardWeight(Op):
         k = cg * kernel[0] * kernel[1]
         if cols is None:
             cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow), groups)
+        # (N, G, O/G, L) @ (N, G, L, K) -> (N, G, O/G, K): small GEMMs per sample beat one long-K GEMM
+        # here; cols[:, :, :k] drops the ones row that the forward's bias used
         per_sample = np.matmul(g.reshape(n, groups, o // groups, oh * ow), cols[:, :, :k].transpose(0, 1, 3, 2))
         return np.add.reduce(per_sample, axis=0).reshape(o, cg, kernel[0], kernel[1])
 
@@ -348,74 +357,84 @@ class Conv2dBackwardWeight(Op):
 
 @register("max_pool2d", arity=1, broadcast=False, smooth=False, distinct=True)
 class MaxPool2d(Op):
-    """out = max over each window (padding counts as -inf);  vjp: max_pool2d_backward(g), which sends g
-    to the first arg-max of its window (PyTorch's rule for ties; with NaNs, to the last NaN)"""
+    """out = max over each window (padding counts as -inf);  vjp: max_pool2d_backward(g, arg), which
+    sends g to the first arg-max of its window (PyTorch's rule for ties; with NaNs, to the last NaN)"""
 
     saves_output = True
 
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
-        oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], dilation[0])
-        ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
-        win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
-        kh, kw = kernel
-        # max over the window rows first, then over the columns: with stride == kernel the first pass
-        # reads whole image rows (long inner loops) and halves what the strided second pass reads.
-        # np.maximum propagates NaN, as PyTorch's max pooling does.
-        if kh == 1:
-            rows = win[..., 0, :]
-        else:
-            rows = np.maximum(win[..., 0, :], win[..., 1, :])
-            for i in range(2, kh):
-                np.maximum(rows, win[..., i, :], out=rows)
-        if kw == 1:
-            return np.array(rows[..., 0])  # a C-contiguous copy (rows may be a view of x)
-        best = np.maximum(rows[..., 0], rows[..., 1])
-        for j in range(2, kw):
-            np.maximum(best, rows[..., j], out=best)
+        win = _pool_windows(x, kernel, stride, padding, dilation)
+        # the arg-max comes out of the same comparisons as the max; only a recorded pass needs it
+        best, arg = _window_max(win, with_arg=grad_mode.is_grad_enabled())
+        if arg is not None:
+            ctx.arg = arg  # (N, C, OH, OW) small ints; released after backward
         return best
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.inputs
         k = ctx.kwargs
-        return MaxPool2dBackward.apply(grad, x=x._data, best=ctx.output._data, kernel=k["kernel"], stride=k["stride"],
+        best = ctx.output._data
+        arg = ctx.__dict__.get("arg")
+        if arg is None or (best.dtype.kind == "f" and np.isnan(best).any()):
+            arg = _window_arg(x._data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
+        return MaxPool2dBackward.apply(grad, arg=arg, in_hw=tuple(x.shape[2:]), kernel=k["kernel"], stride=k["stride"],
                                        padding=k["padding"], dilation=k["dilation"])
 
 
 def _pool_backward_call(g):
-    """max_pool2d_backward of ``g`` (2, 3, 3, 3) for a fixed input with distinct values and some ties."""
+    """max_pool2d_backward of ``g`` (2, 3, 3, 3) with the winners of a fixed input (overlapping windows)."""
     rng = np.random.default_rng(0)
     x = rng.permutation(2 * 3 * 5 * 6).reshape(2, 3, 5, 6).astype(np.float64)
     x[0, 0, :2, :2] = 7.0  # a tied window: the first maximum takes the gradient
     geometry = dict(kernel=(3, 2), stride=(2, 2), padding=((1, 1), (0, 0)), dilation=(1, 1))
-    best = MaxPool2d.apply(constant(x), **geometry)._data
-    return MaxPool2dBackward.apply(g, x=x, best=best, **geometry)
+    _, arg = _window_max(_pool_windows(x, **geometry), with_arg=True)
+    return MaxPool2dBackward.apply(g, arg=arg, in_hw=(5, 6), **geometry)
 
 
 @register("max_pool2d_backward", arity=1, broadcast=False, smooth=True,
           shapes=lambda rng=None: [(2, 3, 3, 3)], call=_pool_backward_call)
 class MaxPool2dBackward(Op):
-    """∂L/∂x of max pooling: each g[n, c, i, j] goes to the pixel that won its window (``x``, ``best``:
-    the pooling's input and output, as arrays), summed where windows overlap;  vjp: u gathered at those
-    pixels (linear in g; PyTorch's max_pool2d_with_indices_backward)"""
+    """∂L/∂x of max pooling: gx[n, c, i·sh + a·dh - p, j·sw + b·dw - p] += g[n, c, i, j] where
+    (a, b) = divmod(arg[n, c, i, j], KW) is the window's winner;  vjp: u gathered at the same pixels
+    (linear in g; PyTorch's max_pool2d_with_indices_backward)"""
 
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, g, x=None, best=None, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)),
+    def forward(ctx, g, arg=None, in_hw=(1, 1), kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)),
                 dilation=(1, 1)):
-        if x.dtype.kind == "f" and np.isnan(best).any():  # NaN rule: one-hot picks, then col2im
-            onehot = _argmax_onehot(x, best, kernel, stride, padding, dilation)
-            n, c, oh, ow = g.shape
-            cols = np.multiply(g.transpose(0, 2, 3, 1).reshape(n, oh, ow, 1, 1, c), onehot)
-            return _fold_array(cols, x.shape[2:], kernel, stride, padding, dilation)
-        return _max_pool_grad_array(g, x, best, kernel, stride, padding, dilation)
+        n, c, oh, ow = g.shape
+        kh, kw = kernel
+        (pt, pb), (pl, pr) = padding
+        h, w = in_hw
+        hp, wp = h + pt + pb, w + pl + pr
+        separate = stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1
+        # windows that tile the padded input exactly write every pixel once: no zero fill needed
+        tiled = separate and dilation == (1, 1) and tuple(stride) == (kh, kw) and (oh * kh, ow * kw) == (hp, wp)
+        gx = (np.empty if tiled else np.zeros)((n, c, hp, wp), dtype=g.dtype)
+        gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
+        hit = np.empty(arg.shape, dtype=bool)
+        for k in range(kh * kw):
+            i, j = divmod(k, kw)
+            np.equal(arg, k, out=hit)
+            if separate:
+                np.multiply(g, hit, out=gwin[..., i, j])
+            else:  # windows overlap: the positions of one offset are distinct, so += is safe
+                gwin[..., i, j] += g * hit
+        if pt or pb or pl or pr:
+            gx = gx[:, :, pt:pt + h, pl:pl + w]
+        return gx
 
     @staticmethod
     def backward(ctx, grad):
         k = ctx.kwargs
-        onehot = _argmax_onehot(k["x"], k["best"], k["kernel"], k["stride"], k["padding"], k["dilation"])
+        kh, kw = k["kernel"]
+        arg = k["arg"]
+        # one-hot (N, OH, OW, KH, KW, C) of the winners, in unfold2d's layout
+        onehot = (arg.transpose(0, 2, 3, 1)[:, :, :, None, None, :]
+                  == np.arange(kh * kw).reshape(kh, kw)[:, :, None])
         cols = unfold2d(grad, k["kernel"], k["stride"], k["padding"], k["dilation"])  # (N, OH, OW, KH, KW, C)
         picked = Mul.apply(cols, constant(onehot)).sum(dim=(3, 4))  # (N, OH, OW, C)
         return picked.permute(0, 3, 1, 2)
@@ -425,80 +444,69 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _max_pool_grad_array(g, x, best, kernel, stride, padding, dilation):
-    """∂L/∂x of max pooling on arrays: each g goes to the first maximum of its window (no NaNs here).
-
-    The winner is recomputed from x and the pooled output, one kernel offset at a time: a pixel wins
-    when it equals the maximum and no earlier offset of its window did."""
-    n, c, oh, ow = best.shape
-    kh, kw = kernel
-    (pt, pb), (pl, pr) = padding
-    h, w = x.shape[2:]
-    hp, wp = h + pt + pb, w + pl + pr
-    win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
-    separate = stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1
-    # windows that tile the padded input exactly write every pixel once: no zero fill needed
-    tiled = separate and dilation == (1, 1) and stride == (kh, kw) and (oh * kh, ow * kw) == (hp, wp)
-    gx = (np.empty if tiled else np.zeros)((n, c, hp, wp), dtype=g.dtype)
-    gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
-    taken = np.empty(best.shape, dtype=bool)
-    hit = np.empty(best.shape, dtype=bool)
-    last = kh * kw - 1
-    for k in range(kh * kw):
-        i, j = divmod(k, kw)
-        if k == 0:
-            np.equal(win[..., 0, 0], best, out=taken)
-            cur = taken
-        elif k < last:
-            np.equal(win[..., i, j], best, out=hit)
-            np.greater(hit, taken, out=hit)  # hit and not taken: the first maximum wins ties
-            taken |= hit
-            cur = hit
-        else:  # no NaN: every window has a maximum, so the last offset wins where none did before
-            np.logical_not(taken, out=hit)
-            cur = hit
-        if separate:
-            np.multiply(g, cur, out=gwin[..., i, j])
-        else:  # windows overlap: positions of one offset are distinct, so += is safe
-            gwin[..., i, j] += g * cur
-    if pt or pb or pl or pr:
-        gx = gx[:, :, pt:pt + h, pl:pl + w]
-    return gx
+def _pool_windows(x, kernel, stride, padding, dilation):
+    """(N, C, OH, OW, KH, KW) window view of x padded with the lowest value (padding never wins)."""
+    oh = _out_size(x.shape[2], *padding[0], kernel[0], stride[0], dilation[0])
+    ow = _out_size(x.shape[3], *padding[1], kernel[1], stride[1], dilation[1])
+    return _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
 
 
-def _argmax_onehot(x, best, kernel, stride, padding, dilation):
-    """(N, OH, OW, KH, KW, C) bool: True at the window position that max pooling picked.
+def _window_max(win, with_arg):
+    """(max, arg) over the last two axes of ``win`` (N, C, OH, OW, KH, KW): ``arg`` = a·KW + b of the
+    first maximum in row-major order (PyTorch's tie rule), or None when not asked for.
+
+    A tree, not a scan: the first maximum of each window row (a pass over whole image rows when the
+    windows do not overlap, both columns of a pair in one read), then the first row whose maximum is
+    larger. Strict ``>`` keeps the earlier position on ties. ``np.maximum`` propagates NaN into the max
+    as PyTorch does; the arg of a window holding NaN is not PyTorch's (callers use ``_window_arg``).
+    """
+    kh, kw = win.shape[-2:]
+    small = np.uint8 if kh * kw <= 256 else np.int64  # arg arithmetic below may wrap: exact modulo 256
+    best = arg = None
+    for i in range(kh):
+        row, col = win[..., i, 0], None  # col None: column 0 won
+        for j in range(1, kw):
+            v = win[..., i, j]
+            if with_arg:
+                gt = np.greater(v, row)  # new first maximum of this row at column j
+                col = gt.view(np.uint8) if j == 1 and small is np.uint8 else (
+                    gt * small(j) if col is None else np.maximum(col, gt * small(j)))  # j > every earlier col
+            row = np.maximum(row, v) if j == 1 else np.maximum(row, v, out=row)
+        if i == 0:
+            best = row
+            if with_arg:
+                arg = np.zeros(row.shape, dtype=small) if col is None else col.astype(small, copy=False)
+            continue
+        if with_arg:
+            up = np.greater(row, best)  # this row's maximum beats all earlier rows
+            cand = np.full(row.shape, i * kw, dtype=small) if col is None else np.add(col, small(i * kw), dtype=small)
+            cand -= arg
+            cand *= up
+            arg += cand  # arg = where(up, i·KW + col, arg), in three cheap integer passes
+        best = np.maximum(best, row) if i == 1 and kw == 1 else np.maximum(best, row, out=best)
+    if best.base is not None:  # a 1x1 (or single-row, single-column) window: still a view of x
+        best = np.array(best)
+    return best, arg
+
+
+def _window_arg(x, best, kernel, stride, padding, dilation):
+    """``arg`` of max pooling recomputed from the input and the pooled output, with PyTorch's NaN rule.
 
     PyTorch scans each window in order and moves on when ``v > max or isnan(v)``: the first maximum
-    wins ties, and a NaN takes over from anything (so the last NaN wins). Recomputed in backward from
-    the input and the output: the forward stays a few ``np.maximum`` passes.
-    """
-    n, c, oh, ow = best.shape
+    wins ties, and a NaN takes over from anything (so the last NaN wins)."""
+    win = _pool_windows(x, kernel, stride, padding, dilation)
+    _, arg = _window_max(win, with_arg=True)
+    if not (x.dtype.kind == "f" and np.isnan(best).any()):
+        return arg
     kh, kw = kernel
-    win = _window_view(_pad_array(x, padding, _lowest(x.dtype)), (oh, ow), kernel, stride, dilation)
-    onehot = np.zeros((n, oh, ow, kh, kw, c), dtype=bool)
-    view = onehot.transpose(0, 5, 1, 2, 3, 4)  # (N, C, OH, OW, KH, KW) view to write through
-    if x.dtype.kind == "f" and np.isnan(best).any():
-        arg = np.zeros(best.shape, dtype=np.int64)
-        run = np.copy(win[..., 0, 0])
-        for k in range(1, kh * kw):
-            v = win[..., k // kw, k % kw]
-            better = (v > run) | np.isnan(v)
-            np.copyto(run, v, where=better)
-            arg[better] = k
-        for k in range(kh * kw):
-            view[..., k // kw, k % kw] = arg == k
-        return onehot
-    taken = np.zeros(best.shape, dtype=bool)
-    hit = np.empty(best.shape, dtype=bool)
-    for k in range(kh * kw):
-        np.equal(win[..., k // kw, k % kw], best, out=hit)
-        if k:
-            hit &= ~taken  # the first maximum wins ties
-        if k < kh * kw - 1:
-            taken |= hit
-        view[..., k // kw, k % kw] = hit
-    return onehot
+    run = np.copy(win[..., 0, 0])
+    arg = np.zeros(best.shape, dtype=arg.dtype)
+    for k in range(1, kh * kw):
+        v = win[..., k // kw, k % kw]
+        better = (v > run) | np.isnan(v)
+        np.copyto(run, v, where=better)
+        arg[better] = k
+    return arg
 
 
 @register("avg_pool2d", arity=1, broadcast=False, smooth=True)
@@ -753,12 +761,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _argmax_flat_indices(x, best, kernel, stride, padding, dilation):
     """PyTorch's ``return_indices``: for each output cell, the row-major index (y·W + x) of the
     picked input pixel within its (n, c) plane, as int64 (N, C, OH, OW)."""
-    onehot = _argmax_onehot(x, best, kernel, stride, padding, dilation)  # (N, OH, OW, KH, KW, C)
-    n, oh, ow, kh, kw, c = onehot.shape
-    k = onehot.reshape(n, oh, ow, kh * kw, c).argmax(axis=3).transpose(0, 3, 1, 2)  # (N, C, OH, OW)
+    k = _window_arg(x, best, kernel, stride, padding, dilation).astype(np.int64)
+    kw = kernel[1]
+    oh, ow = best.shape[2:]
     rows = np.arange(oh)[:, None] * stride[0] - padding[0][0] + (k // kw) * dilation[0]
     cols = np.arange(ow)[None, :] * stride[1] - padding[1][0] + (k % kw) * dilation[1]
-    return (rows * x.shape[3] + cols).astype(np.int64)
+    return rows * x.shape[3] + cols
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,

@@ -108,6 +108,22 @@ def test_plain_backward_releases_the_saved_cols():
         y.sum().backward()
 
 
+def test_big_cols_are_recomputed_not_kept(monkeypatch):
+    from microgradnd.ops import conv as conv_ops
+
+    rng = np.random.default_rng(10)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    grads = []
+    for limit in (conv_ops._KEEP_COLS_BYTES, 0):
+        monkeypatch.setattr(conv_ops, "_KEEP_COLS_BYTES", limit)
+        wm = mg.tensor(w, requires_grad=True)
+        y = F.conv2d(mg.tensor(x), wm, mg.tensor(b), padding=1)
+        assert ("cols" in y.grad_fn.__dict__) == (limit > 0)
+        (y * y).sum().backward()
+        grads.append(_np(wm.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(stride=2, padding=1, output_padding=1),
     dict(stride=1, dilation=2, output_padding=1),  # output_padding >= stride: allowed when < dilation
