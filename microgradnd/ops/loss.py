@@ -14,6 +14,8 @@ Tensor ops (the softmax recomputed from the logits), so second derivatives are e
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import grad_mode
@@ -207,7 +209,7 @@ class CrossEntropy(Op):
     def forward(ctx, x, target=None, weight=None, ignored=None, dim=1, reduction="mean"):
         m = _max_reduce(x, axis=dim, keepdims=True)
         out = _ce_forward(ctx, x, m, target, weight, ignored, dim, reduction)
-        if reduction == "none" or not np.isfinite(out):
+        if reduction == "none" or not math.isfinite(out):
             finite = np.isfinite(m)
             if not finite.all():  # rows holding ±inf: shift them by 0 instead, as log_softmax does
                 out = _ce_forward(ctx, x, np.where(finite, m, 0).astype(x.dtype), target, weight, ignored,
