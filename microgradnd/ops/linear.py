@@ -30,7 +30,9 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        out = np.matmul(x, w.T)  # w.T is a view: BLAS reads it transposed, no copy
+        # w.T is a view: BLAS reads it transposed, no copy. np.dot goes to BLAS with less dispatch
+        # than np.matmul, but only 1-D/2-D operands keep matmul's meaning (and BLAS) in np.dot
+        out = np.dot(x, w.T) if x.ndim <= 2 else np.matmul(x, w.T)
         if b is not None:
             np.add(out, b, out=out)  # into the fresh GEMM output: no temporary
         return out
@@ -45,11 +47,11 @@ class Linear(Op):
             # C-contiguous g transposed in place (no copy), like x Wᵀ in the forward.
             g = grad._data
             g2 = g if g.ndim == 2 else g.reshape(g.size // max(n_out, 1), n_out)
-            gx = constant(np.matmul(g, w._data)) if need_x else None
+            gx = constant(np.dot(g, w._data) if g.ndim <= 2 else np.matmul(g, w._data)) if need_x else None
             gw = gb = None
             if need_w:
                 xd = x._data
-                gw = constant(np.matmul(g2.T, xd if xd.ndim == 2 else xd.reshape(xd.size // max(n_in, 1), n_in)))
+                gw = constant(np.dot(g2.T, xd if xd.ndim == 2 else xd.reshape(xd.size // max(n_in, 1), n_in)))
             if need_b:
                 gb = constant(g2.sum(axis=0))
             return gx, gw, gb
