@@ -189,6 +189,19 @@ def test_max_pool_values_gradients_and_indices_match_pytorch(kwargs, data):
     np.testing.assert_allclose(_np(xm.grad), xt.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool_backward_of_non_finite_gradients_matches_pytorch(kwargs):
+    # PyTorch scatters g: an inf or NaN upstream gradient reaches only the winning pixel
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 2, 6, 6))
+    g = rng.standard_normal(tuple(torch.nn.functional.max_pool2d(torch.tensor(x), **kwargs).shape))
+    g[0, 0, 0, 0], g[0, 1, 1, 1], g[0, 1, 2, 0] = np.inf, np.nan, -np.inf
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.max_pool2d(xm, **kwargs).backward(mg.tensor(g))
+    torch.nn.functional.max_pool2d(xt, **kwargs).backward(torch.tensor(g))
+    np.testing.assert_array_equal(_np(xm.grad), xt.grad.numpy())
+
+
 def test_max_pool_input_of_any_memory_layout():
     rng = np.random.default_rng(7)
     x = rng.integers(0, 4, (2, 6, 6, 3)).astype(np.float64).transpose(0, 3, 1, 2)  # channels-last memory
