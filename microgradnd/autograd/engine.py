@@ -282,7 +282,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                             f"input of shape {tuple(x.shape)}"
                         ) from None
                     gd = g._data
-                if gd.dtype != xd.dtype:
+                if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
                     g = g.to(xd.dtype)
                 if child is None:  # a leaf (send(x, g) inlined)
                     entry = leaf_grads.get(id(x))

@@ -43,7 +43,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad if ctx.needs_input_grad[1] else None
+        return grad, Neg.apply(grad) if ctx.needs_input_grad[1] else None
 
 
 @register("mul", arity=2, smooth=True)
@@ -58,7 +58,9 @@ class Mul(Op):
     def backward(ctx, grad):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        return (grad * b if need_a else None), (grad * a if need_b else None)
+        # the primitive itself, not the `*` operator: forward already promoted both operands to one
+        # dtype and checked their shapes, so the operator's checks would be pure overhead here
+        return (Mul.apply(grad, b) if need_a else None), (Mul.apply(grad, a) if need_b else None)
 
 
 @register("div", arity=2, smooth=True, domain=(-3.0, 3.0), avoid=((1, 0.0, 0.3),))
@@ -73,8 +75,8 @@ class Div(Op):
     def backward(ctx, grad):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        ga = grad / b if need_a else None
-        gb = -grad * a / (b * b) if need_b else None
+        ga = Div.apply(grad, b) if need_a else None
+        gb = Div.apply(Mul.apply(Neg.apply(grad), a), Mul.apply(b, b)) if need_b else None
         return ga, gb
 
 
