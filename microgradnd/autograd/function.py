@@ -44,6 +44,13 @@ try:
     _FP_IGNORE = _make_extobj(all="ignore")
     _fp_local = threading.local()
 
+    def _fp_run():
+        """``run`` of this thread's Context with floating-point errors ignored (see ``_fp_context``)."""
+        try:
+            return _fp_local.run
+        except AttributeError:
+            return _fp_context().run
+
     def _fp_context():
         """This thread's Context with NumPy's floating-point errors ignored (made on first use).
 
@@ -55,6 +62,7 @@ try:
             context = contextvars.copy_context()
             context.run(_fp_state.set, _FP_IGNORE)
             _fp_local.context = context
+            _fp_local.run = context.run
         return context
 except ImportError:  # NumPy 1.x: the same through the public (slower) API
     class _LegacyFpState:
@@ -81,13 +89,20 @@ except ImportError:  # NumPy 1.x: the same through the public (slower) API
     def _fp_context():
         return _LegacyFpContext
 
+    def _fp_run():
+        return _LegacyFpContext.run
+
 
 def _tensor_class():
-    global _Tensor
+    global _Tensor, _make
     from ..tensor import Tensor
 
     _Tensor = Tensor
+    _make = Tensor._make  # bound once: looking up a classmethod builds a bound method per call
     return Tensor
+
+
+_make = None
 
 
 class Node:
@@ -301,18 +316,18 @@ def _apply_array_op(cls, *args, **kwargs):
                    else cls.forward(ctx, a._data if ta else a, b._data if tb else b))
         else:
             # (an empty **kwargs passed through costs ~0.1 us per op)
-            out = (_fp_context().run(cls.forward, ctx, a._data if ta else a, b._data if tb else b, **kwargs)
-                   if kwargs else _fp_context().run(cls.forward, ctx, a._data if ta else a, b._data if tb else b))
+            out = (_fp_run()(cls.forward, ctx, a._data if ta else a, b._data if tb else b, **kwargs)
+                   if kwargs else _fp_run()(cls.forward, ctx, a._data if ta else a, b._data if tb else b))
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if not record:
-            return Tensor._make(out, None)
+            return _make(out, None)
         ctx.needs_input_grad = _NEEDS2[need_a, need_b]
         if cls.saves_inputs:
             va = a._vc[0] if ta else None
             vb = b._vc[0] if tb else None
             ctx._versions_inputs = _VERSIONS2.get((va, vb)) or (va, vb)
-        result = Tensor._make(out, ctx)
+        result = _make(out, ctx)
         ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
         if cls.saves_output:
             ctx._output_version = result._vc  # the output's version counter, expected at 0
@@ -325,16 +340,16 @@ def _apply_array_op(cls, *args, **kwargs):
         if _fp_state.get() is _FP_IGNORE:
             out = cls.forward(ctx, a._data if ta else a, **kwargs) if kwargs else cls.forward(ctx, a._data if ta else a)
         else:
-            out = (_fp_context().run(cls.forward, ctx, a._data if ta else a, **kwargs) if kwargs
-                   else _fp_context().run(cls.forward, ctx, a._data if ta else a))
+            out = (_fp_run()(cls.forward, ctx, a._data if ta else a, **kwargs) if kwargs
+                   else _fp_run()(cls.forward, ctx, a._data if ta else a))
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if not record:
-            return Tensor._make(out, None)
+            return _make(out, None)
         ctx.needs_input_grad = _NEEDS1
         if cls.saves_inputs:
             ctx._versions_inputs = (a._vc[0],)
-        result = Tensor._make(out, ctx)
+        result = _make(out, ctx)
         ctx.edges = (a.grad_fn,)
         if cls.saves_output:
             ctx._output_version = result._vc  # the output's version counter, expected at 0
@@ -350,12 +365,12 @@ def _apply_array_op(cls, *args, **kwargs):
     if _fp_state.get() is _FP_IGNORE:
         out = cls.forward(ctx, *arrays, **kwargs)
     else:
-        out = _fp_context().run(cls.forward, ctx, *arrays, **kwargs)
+        out = _fp_run()(cls.forward, ctx, *arrays, **kwargs)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if not record:
-        return Tensor._make(out, None)
-    result = Tensor._make(out, ctx)
+        return _make(out, None)
+    result = _make(out, ctx)
     _record_inputs(ctx, cls, args, result)
     return result
 

@@ -143,3 +143,17 @@ def test_float32_inputs_give_float32_outputs_and_gradients(name):
     out.backward(mg.ones_like(out))
     for x in inputs:
         assert x.grad is None or x.grad.dtype == mg.float32
+
+
+def test_relu_backward_with_non_finite_values_follows_threshold_backward():
+    # PyTorch's rule: 0 where the output is <= 0 (even for an inf/NaN gradient), else the gradient
+    # (also for a NaN output, since NaN <= 0 is false)
+    x = mg.tensor([-1.0, 0.0, 2.0, float("nan"), float("-inf"), float("inf")], requires_grad=True)
+    g = mg.tensor([1.0, 2.0, 3.0, 4.0, float("inf"), float("nan")])
+    y = mg.relu(x)
+    y.backward(g)
+    np.testing.assert_array_equal(y.detach().numpy(), [0.0, 0.0, 2.0, np.nan, 0.0, np.inf])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 3.0, 4.0, 0.0, np.nan])
+    big = mg.tensor(np.where(np.arange(1000) % 2 == 0, -1.0, 1.0).astype(np.float32), requires_grad=True)
+    mg.relu(big).backward(mg.full((1000,), float("inf")))  # the fast path must not turn inf·0 into NaN
+    np.testing.assert_array_equal(big.grad.numpy(), np.where(np.arange(1000) % 2 == 0, 0.0, np.inf))
