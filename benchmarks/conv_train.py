@@ -57,7 +57,9 @@ def run(framework, quick=False):
     losses = []
     t0 = time.perf_counter()
     for i in range(warmup, warmup + steps):
-        losses.append(step(i))
+        # detached, as PyTorch's FAQ asks of a training loop that keeps its losses: a kept loss would
+        # keep its step's whole graph (and activations) alive in either framework
+        losses.append(step(i).detach())
     seconds = time.perf_counter() - t0
     return {"value": seconds / steps * 1e3, "unit": "ms/step", "api": "nn", "steps": steps,
             "first_loss": first_loss, "loss": float(losses[-1].item()), "mean_loss": float(np.mean([l.item() for l in losses]))}

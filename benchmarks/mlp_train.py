@@ -71,7 +71,9 @@ def run(framework, quick=False):
     losses = []
     t0 = time.perf_counter()
     for xb, yb in batches:
-        losses.append(trainer.step(xb, yb))
+        # detached, as PyTorch's FAQ asks of a training loop that keeps its losses: a kept loss would
+        # keep its step's whole graph (and activations) alive in either framework
+        losses.append(trainer.step(xb, yb).detach())
     seconds = time.perf_counter() - t0
     losses = [float(l.item()) for l in losses]
 
