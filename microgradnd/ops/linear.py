@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from .linalg import MatMul
 from .reduce import Sum
 from .registry import register
 from .shape import Permute, Reshape
-from .util import constant
 
 
 def _linear_shapes(rng):
@@ -42,21 +40,10 @@ class Linear(Op):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = w.shape
-        if not grad_mode.is_grad_enabled():
-            # plain backward: three BLAS/reduction calls on arrays, no recorded ops. gᵀx reads the
-            # C-contiguous g transposed in place (no copy), like x Wᵀ in the forward.
-            g = grad._data
-            g2 = g if g.ndim == 2 else g.reshape(g.size // max(n_out, 1), n_out)
-            gx = constant(np.dot(g, w._data) if g.ndim <= 2 else np.matmul(g, w._data)) if need_x else None
-            gw = gb = None
-            if need_w:
-                xd = x._data
-                gw = constant(np.dot(g2.T, xd if xd.ndim == 2 else xd.reshape(xd.size // max(n_in, 1), n_in)))
-            if need_b:
-                gb = constant(g2.sum(axis=0))
-            return gx, gw, gb
-        # create_graph: the same products as recorded ops. The primitives are applied directly:
-        # the public functions' argument checks would be pure overhead (the shapes are known)
+        # One formula for plain backward and create_graph: the products are recorded ops only when
+        # grad mode is on. The primitives are applied directly: the public functions' argument
+        # checks would be pure overhead (the shapes are known). gᵀx: Permute is a view (np.transpose)
+        # and np.matmul hands the transposed operand to BLAS as is (no copy), like x Wᵀ in the forward
         g2 = grad if grad.ndim == 2 else Reshape.apply(grad, shape=(grad._data.size // max(n_out, 1), n_out))
         gx = gw = gb = None
         if need_x:
