@@ -8,9 +8,10 @@ primitive; see ``microgradnd.nn.functional``.)
 ``cross_entropy`` with class-index targets and ``nll_loss`` are one op each (speed: the composite
 log_softmax → one-hot ``where`` → sum → weight → reduce records five nodes, and its backward runs
 as many full passes over the logits). ``CrossEntropy`` does the stable log-softmax and the gather in
-one pass and keeps the softmax for its backward, g·(softmax − onehot)·w/Σw. Both backwards evaluate
-that formula on arrays when it is not being recorded; under ``create_graph=True`` they evaluate it with
-Tensor ops (the softmax recomputed from the logits), so second derivatives are exact.
+one pass and keeps the softmax for its backward, g·(softmax − onehot)·w/Σw. Each backward is itself a
+primitive, as PyTorch's ``nll_loss_backward`` / ``_log_softmax_backward_data``: ``CrossEntropyBackward``
+and ``NLLLossBackward`` evaluate that formula once, on arrays, and their own backwards are written with
+Tensor ops, so ``create_graph=True`` goes through them and second derivatives are exact.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import math
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from .registry import register
 from .util import constant
@@ -123,35 +123,46 @@ def _reduce_losses(losses, weight, ignored, dim, reduction, dtype):
     return np.asarray(total / _denominator(weight, losses.size, dtype))  # 0/0 = nan, as PyTorch
 
 
-def _sample_coef(kwargs, dtype, n):
+def _sample_coef(weight, ignored, reduction, dtype, n):
     """w (or 1) per sample, ÷ Σw for 'mean', 0 where ignored: ∂(reduced loss)/∂(per-sample loss)."""
-    w, ignored = kwargs["weight"], kwargs["ignored"]
-    coef = np.ones((), dtype) if w is None else w
-    if kwargs["reduction"] == "mean":
-        coef = coef / _denominator(w, n, dtype)
+    coef = np.ones((), dtype) if weight is None else weight
+    if reduction == "mean":
+        coef = coef / _denominator(weight, n, dtype)
     if ignored is not None:
         coef = np.where(ignored, 0, coef).astype(dtype, copy=False)
     return coef
 
 
-def _sample_scale(grad, kwargs, dtype, n):
-    """The upstream gradient per sample (keep shape, an array): g·coef (see ``_sample_coef``)."""
-    g = grad._data
-    if kwargs["reduction"] == "none":
-        g = _keep(g, kwargs["dim"])
-    if kwargs["weight"] is None and kwargs["ignored"] is None:  # the common case: no per-sample array
-        return g / dtype.type(n) if kwargs["reduction"] == "mean" else g
-    scale = g * _sample_coef(kwargs, dtype, n)
-    if kwargs["ignored"] is not None:
-        scale[np.broadcast_to(kwargs["ignored"], scale.shape)] = 0  # also where g is inf or nan
+def _sample_scale(g, weight, ignored, dim, reduction, dtype, n):
+    """The upstream gradient array ``g`` per sample (keep shape): g·coef (see ``_sample_coef``)."""
+    if reduction == "none":
+        g = _keep(g, dim)
+    if weight is None and ignored is None:  # the common case: no per-sample array
+        return g / dtype.type(n) if reduction == "mean" else g
+    scale = g * _sample_coef(weight, ignored, reduction, dtype, n)
+    if ignored is not None:
+        scale[np.broadcast_to(ignored, scale.shape)] = 0  # also where g is inf or nan
     return scale
 
 
-def _sample_scale_tensor(grad, kwargs, dtype, n):
-    """``_sample_scale`` with Tensor ops (recorded: the upstream gradient may itself require grad)."""
-    if kwargs["reduction"] == "none":
-        grad = grad.unsqueeze(kwargs["dim"])
-    return grad * constant(_sample_coef(kwargs, dtype, n))
+def _sample_scale_tensor(grad, k, dtype, n):
+    """``_sample_scale`` with Tensor ops (recorded: the upstream gradient may itself require grad);
+    ``k``: the backward primitive's keyword arguments."""
+    from .elementwise import where
+
+    dim, ignored = k["dim"], k["ignored"]
+    if k["reduction"] == "none":
+        grad = grad.unsqueeze(dim)
+    scale = grad * constant(_sample_coef(k["weight"], ignored, k["reduction"], dtype, n))
+    if ignored is not None:  # exactly 0, also where g is inf or nan (as the array formula)
+        scale = where(np.broadcast_to(ignored, scale.shape), constant(np.zeros((), dtype)), scale)
+    return scale
+
+
+def _sample_contract(d, k):
+    """Σ of a per-class product ``d`` (x-shaped) back to the upstream gradient's shape: over the class
+    dim for reduction 'none', over everything for a reduced loss."""
+    return d.sum(dim=k["dim"]) if k["reduction"] == "none" else d.sum()
 
 
 def _ce_nll_sample(rng):
@@ -174,13 +185,26 @@ def _ce_nll_sample(rng):
 
 
 def _ce_nll_call(op):
-    def call(x, target, weight, ignored, reduction):
-        dim = 0 if x.ndim == 1 else 1
+    def call(*tensors, target, weight, ignored, reduction, **extra):
+        x = tensors[-1]  # the logits (the backward primitives take the upstream gradient first)
+        ndim = len(extra["shape"]) if "shape" in extra else x.ndim
+        dim = 0 if ndim == 1 else 1
         w = None if weight is None else _keep(np.asarray(weight, dtype=x.dtype), dim)
         ign = None if ignored is None else _keep(ignored, dim)
-        return op.apply(x, target=_keep(target, dim), weight=w, ignored=ign, dim=dim, reduction=reduction)
+        return op.apply(*tensors, target=_keep(target, dim), weight=w, ignored=ign, dim=dim,
+                        reduction=reduction, **extra)
 
     return call
+
+
+def _ce_nll_backward_sample(rng, with_logits):
+    """Upstream gradient (and logits) shapes and kwargs for the backward primitives."""
+    (shape,), kwargs = _ce_nll_sample(rng)
+    dim = 0 if len(shape) == 1 else 1
+    g_shape = shape[:dim] + shape[dim + 1:] if kwargs["reduction"] == "none" else ()
+    if with_logits:
+        return [g_shape, shape], kwargs
+    return [g_shape], dict(kwargs, shape=shape)
 
 
 def _ce_forward(ctx, x, m, target, weight, ignored, dim, reduction):
@@ -220,18 +244,53 @@ class CrossEntropy(Op):
     def backward(ctx, grad):
         (x,) = ctx.inputs
         k = ctx.kwargs
-        dtype, dim, t = x._data.dtype, k["dim"], k["target"]
-        n = t.size
-        if not grad_mode.is_grad_enabled():  # plain backward: the formula on arrays
-            scale = _sample_scale(grad, k, dtype, n)
-            gx = ctx.softmax * scale
-            _subtract_at_target(gx, t, dim, ctx.flat, scale)
-            return constant(gx)
-        # create_graph: the same formula with Tensor ops, the softmax recomputed from x
+        # the softmax kept by the forward is softmax(x) of this very x (in-place changes are caught)
+        return CrossEntropyBackward.apply(grad, x, softmax=ctx.softmax, flat=ctx.flat, target=k["target"],
+                                          weight=k["weight"], ignored=k["ignored"], dim=k["dim"],
+                                          reduction=k["reduction"])
+
+
+@register("cross_entropy_backward", arity=2, sample=lambda rng: _ce_nll_backward_sample(rng, True),
+          call=lambda g, x, **kw: _ce_nll_call(CrossEntropyBackward)(g, x, **kw))
+class CrossEntropyBackward(Op):
+    """∂ℓ/∂x of the class-index cross-entropy from the upstream gradient g and the logits x:
+    gxᵢ = ĝᵢ·(pᵢ − onehot(tᵢ)) with p = softmax(x), ĝᵢ = gᵢ·wᵢ (÷ Σw for 'mean', 0 where ignored).
+    Linear in g; vjp for the upstream u (x-shaped): ∂g = Σ_classes u·(p − onehot)·w (÷ Σw),
+    ∂x = ĝ·p·(u − Σ_classes u·p) (the softmax Hessian).
+
+    ``softmax`` (optional): softmax(x) already computed by the forward (recomputed from x if None);
+    ``flat``: see ``_flat_index``; the other keyword arguments as ``CrossEntropy``."""
+
+    @staticmethod
+    def forward(ctx, grad, x, softmax=None, flat=None, target=None, weight=None, ignored=None, dim=1,
+                reduction="mean"):
+        if softmax is None:
+            from .reduce import Softmax
+
+            softmax = Softmax.forward(ctx, x, dim=dim)
+            flat = _flat_index(x, target, dim)
+        scale = _sample_scale(grad, weight, ignored, dim, reduction, x.dtype, target.size)
+        gx = softmax * scale
+        _subtract_at_target(gx, target, dim, flat, scale)
+        return gx
+
+    @staticmethod
+    def backward(ctx, gg):
         from .reduce import Softmax
 
-        p = Softmax.apply(x, dim=dim)
-        return (p - constant(_onehot(t, x.shape, dim, dtype))) * _sample_scale_tensor(grad, k, dtype, n)
+        grad, x = ctx.inputs
+        need_g, need_x = ctx.needs_input_grad
+        k = ctx.kwargs
+        dtype, dim, t = x._data.dtype, k["dim"], k["target"]
+        n = t.size
+        p = Softmax.apply(x, dim=dim)  # recorded when x requires grad: exact higher derivatives
+        ggrad = gx = None
+        if need_g:
+            coef = constant(_sample_coef(k["weight"], k["ignored"], k["reduction"], dtype, n))
+            ggrad = _sample_contract(gg * (p - constant(_onehot(t, x.shape, dim, dtype))) * coef, k)
+        if need_x:
+            gx = _sample_scale_tensor(grad, k, dtype, n) * p * (gg - (gg * p).sum(dim=dim, keepdim=True))
+        return ggrad, gx
 
 
 @register("nll_loss_class", arity=1, sample=_ce_nll_sample,
@@ -251,13 +310,34 @@ class NLLLoss(Op):
     def backward(ctx, grad):
         (x,) = ctx.inputs
         k = ctx.kwargs
-        dtype, dim, t = x._data.dtype, k["dim"], k["target"]
-        n = t.size
-        if not grad_mode.is_grad_enabled():
-            gx = np.zeros(x.shape, dtype=dtype)
-            _subtract_at_target(gx, t, dim, _flat_index(gx, t, dim), _sample_scale(grad, k, dtype, n))
-            return constant(gx)
-        return _sample_scale_tensor(grad, k, dtype, n) * constant(-_onehot(t, x.shape, dim, dtype))
+        return NLLLossBackward.apply(grad, shape=x.shape, dtype=x._data.dtype, target=k["target"],
+                                     weight=k["weight"], ignored=k["ignored"], dim=k["dim"],
+                                     reduction=k["reduction"])
+
+
+@register("nll_loss_backward", arity=1, sample=lambda rng: _ce_nll_backward_sample(rng, False),
+          call=lambda g, **kw: _ce_nll_call(NLLLossBackward)(g, **kw))
+class NLLLossBackward(Op):
+    """∂ℓ/∂x of the NLL loss (x of ``shape``): gx = −ĝᵢ·onehot(tᵢ), ĝ as in ``CrossEntropyBackward``
+    (PyTorch's ``nll_loss_backward``). Linear in g; vjp for the upstream u: ∂g = −Σ_classes u·onehot·w
+    (÷ Σw for 'mean')."""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, grad, shape=(), dtype=None, target=None, weight=None, ignored=None, dim=1, reduction="mean"):
+        dtype = np.dtype(dtype or grad.dtype)
+        gx = np.zeros(shape, dtype=dtype)
+        _subtract_at_target(gx, target, dim, _flat_index(gx, target, dim),
+                            _sample_scale(grad, weight, ignored, dim, reduction, dtype, target.size))
+        return gx
+
+    @staticmethod
+    def backward(ctx, gg):
+        k = ctx.kwargs
+        dtype, t = np.dtype(k.get("dtype") or gg._data.dtype), k["target"]
+        coef = _sample_coef(k["weight"], k["ignored"], k["reduction"], dtype, t.size)
+        return _sample_contract(gg * constant(-_onehot(t, k["shape"], k["dim"], dtype) * coef), k)
 
 
 def cross_entropy_class(x, target, weight, ignored, dim, reduction):
