@@ -80,6 +80,31 @@ def _contains_numpy_float64(data):
     return False
 
 
+# A tensor's version counter is a one-element list shared by the tensor and its views, bumped by
+# every in-place write. Most tensors (op outputs, temporaries of backward) are never written in place
+# nor viewed: they all share this read-only counter at version 0, and get a list of their own only
+# when one is needed (``_own_vc``, ``bump_version``). One list fewer per op is one object fewer for
+# the garbage collector to walk while a graph is alive.
+_V0 = (0,)
+
+
+def _own_vc(t):
+    """``t``'s version counter as a list of its own (made on first need), to share or to bump."""
+    vc = t._vc
+    if vc is _V0:
+        vc = t._vc = [0]
+    return vc
+
+
+def bump_version(t):
+    """Record an in-place write of ``t``: its version counter (shared with its views) goes up by one."""
+    vc = t._vc
+    if vc is _V0:
+        t._vc = [1]
+    else:
+        vc[0] += 1
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
 
@@ -111,7 +136,7 @@ class Tensor:
         self.grad_fn = None
         self._rg = False
         self.name = name
-        self._vc = [0]
+        self._vc = _V0
         self._hooks = None
         if requires_grad:
             self.requires_grad = True
@@ -125,7 +150,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._rg = grad_fn is not None
         t.name = None
-        t._vc = [0]
+        t._vc = _V0
         t._hooks = None
         return t
 
@@ -139,7 +164,7 @@ class Tensor:
         version-checked. ``.numpy()`` or ``np.asarray(t)`` gives the NumPy array itself.
         """
         t = Tensor._make(self._data, None)
-        t._vc = [0]  # changes made through .data are invisible to autograd's checks, as in PyTorch
+        t._vc = _V0  # changes made through .data are invisible to autograd's checks, as in PyTorch
         return t
 
     @data.setter
@@ -286,7 +311,7 @@ class Tensor:
     def detach(self):
         """A new leaf sharing data (and the version counter) with this tensor, outside the graph."""
         t = Tensor._make(self._data, None)
-        t._vc = self._vc
+        t._vc = _own_vc(self)
         return t
 
     def detach_(self):
@@ -441,7 +466,7 @@ class Tensor:
                 f"{op}: the value of shape {tuple(array.shape)} cannot be written into a tensor of "
                 f"shape {tuple(self._data.shape)}"
             ) from None
-        self._vc[0] += 1
+        bump_version(self)
         return self
 
     def zero_(self):
@@ -603,7 +628,7 @@ class Tensor:
         version, as PyTorch's in-place ops do: a node that saved the old value (as input or output)
         then refuses to backward, while nodes recorded earlier keep their forward-time edges."""
         base, index = self._view_base()
-        vc = self._vc
+        vc = _own_vc(self)
         vc[0] += 1
         node = result.grad_fn
         if node is not None and node._output_version is not None:
@@ -622,7 +647,7 @@ class Tensor:
         if node is None or node.fn.__name__ != "GetItem":
             return None, None
         base = node.inputs[0]
-        if not isinstance(base, Tensor) or base._vc is not self._vc:
+        if not isinstance(base, Tensor) or base._vc is not self._vc or self._vc is _V0:
             return None, None  # advanced indexing: a copy, not a view
         if base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -646,7 +671,7 @@ class Tensor:
             raise IndexError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
         except ValueError as e:
             raise RuntimeError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
-        self._vc[0] += 1
+        bump_version(self)
 
     # -- repr ----------------------------------------------------------------------------------------
     def __repr__(self):

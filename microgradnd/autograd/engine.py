@@ -410,7 +410,7 @@ _TENSOR_REFS = 4
 
 
 def _accumulate(leaf, g, create_graph):
-    from ..tensor import Tensor
+    from ..tensor import Tensor, bump_version
 
     if leaf.grad is None:
         if create_graph:
@@ -434,7 +434,7 @@ def _accumulate(leaf, g, create_graph):
             np.add(leaf.grad._data, g._data, out=leaf.grad._data, casting="unsafe")
         finally:
             _fp_state.reset(token)
-        leaf.grad._vc[0] += 1
+        bump_version(leaf.grad)
 
 
 def _check_anomaly(node, grads):

@@ -94,8 +94,8 @@ except ImportError:  # NumPy 1.x: the same through the public (slower) API
 
 
 def _tensor_class():
-    global _Tensor, _make
-    from ..tensor import Tensor
+    global _Tensor, _make, _own_vc
+    from ..tensor import Tensor, _own_vc
 
     _Tensor = Tensor
     _make = Tensor._make  # bound once: looking up a classmethod builds a bound method per call
@@ -103,6 +103,7 @@ def _tensor_class():
 
 
 _make = None
+_own_vc = None  # microgradnd.tensor._own_vc, bound with the Tensor class
 
 
 class Node:
@@ -330,7 +331,7 @@ def _apply_array_op(cls, *args, **kwargs):
         result = _make(out, ctx)
         ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
         if cls.saves_output:
-            ctx._output_version = result._vc  # the output's version counter, expected at 0
+            ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
         return result
     if nargs == 1:
         a = args[0]
@@ -352,7 +353,7 @@ def _apply_array_op(cls, *args, **kwargs):
         result = _make(out, ctx)
         ctx.edges = (a.grad_fn,)
         if cls.saves_output:
-            ctx._output_version = result._vc  # the output's version counter, expected at 0
+            ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
         return result
     record = False
     if _state.enabled:
@@ -398,7 +399,7 @@ def _record_inputs(ctx, cls, args, result):
     if cls.saves_inputs:
         ctx._versions_inputs = tuple(versions)
     if cls.saves_output:
-        ctx._output_version = result._vc
+        ctx._output_version = _own_vc(result)
         if result._vc[0]:
             ctx._output_v = result._vc[0]
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from .registry import OpSpec, add_spec, random_dim, random_index, random_shape, register
+from ..tensor import _own_vc
 from .util import Tensor, as_operand, constant, norm_dim
 
 # ---------------------------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def _view_of(out, x):
     """Share the version counter when ``out`` is a view of ``x``'s memory (as PyTorch's views do)."""
     base = out._data.base
     if base is not None and (base is x._data or base is x._data.base):  # NumPy collapses view chains
-        out._vc = x._vc
+        out._vc = _own_vc(x)
     return out
 
 
@@ -531,7 +532,7 @@ def getitem(x, index):
     if basic:
         # basic indexing gives a view: it shares x's memory and version counter, so an in-place
         # write through either is seen by the backward of anything that saved the other
-        out._vc = x._vc
+        out._vc = _own_vc(x)
     return out
 
 

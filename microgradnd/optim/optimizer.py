@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import grad_mode as _grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 
 class _RequiredParameter:
@@ -151,7 +151,7 @@ class Optimizer:
                         else:
                             g._rg = False
                         g._data[...] = 0
-                        g._vc[0] += 1
+                        bump_version(g)
 
     # -- state dicts -----------------------------------------------------------------------------------
     def state_dict(self):
@@ -288,7 +288,7 @@ def _l2_grad(p, weight_decay, maximize):
 
 def _bump(t):
     """Record an in-place write of ``t`` (its version counter), as ``Tensor._write`` does."""
-    t._vc[0] += 1
+    bump_version(t)
 
 
 def _lerp_(start, end, weight):
