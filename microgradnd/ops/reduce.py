@@ -10,7 +10,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..dtypes import get_default_dtype
 from .registry import OpSpec, add_spec, one_dim_kwargs, random_dim, reduction_kwargs, register
@@ -197,14 +196,30 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        dim = ctx.kwargs["dim"]
-        y = ctx.output
-        if not grad_mode.is_grad_enabled():  # plain backward: the formula on arrays
-            g = grad._data
-            return constant(g - np.exp(y._data) * np.add.reduce(g, axis=dim, keepdims=True))
+        return LogSoftmaxBackward.apply(grad, ctx.output, dim=ctx.kwargs["dim"])
+
+
+@register("log_softmax_backward", arity=2, broadcast=False, smooth=True, kwargs=one_dim_kwargs,
+          call=lambda g, y, dim: LogSoftmaxBackward.apply(g, y, dim=dim))
+class LogSoftmaxBackward(Op):
+    """The vector-Jacobian product of log_softmax from its output y: g - exp(y)·Σg along ``dim``
+    (PyTorch's ``_log_softmax_backward_data``). One pass on arrays; differentiable again (double
+    backward), for the upstream u: ∂/∂g = u - Σ u·exp(y), ∂/∂y = -u·exp(y)·Σg."""
+
+    @staticmethod
+    def forward(ctx, grad, y, dim=-1):
+        return grad - np.exp(y) * np.add.reduce(grad, axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, gg):
         from .elementwise import exp
 
-        return grad - exp(y) * grad.sum(dim=dim, keepdim=True)
+        grad, y = ctx.inputs
+        need_g, need_y = ctx.needs_input_grad
+        dim = ctx.kwargs["dim"]
+        p = exp(y)
+        return (gg - (gg * p).sum(dim=dim, keepdim=True) if need_g else None,
+                -(gg * p) * grad.sum(dim=dim, keepdim=True) if need_y else None)
 
 
 @register("softmax", arity=1, smooth=True, kwargs=one_dim_kwargs)
