@@ -6,18 +6,18 @@ whose backward passes make ~25 full-size temporaries; this one makes a handful).
     ∂L/∂x = γ·σ⁻¹/n · (n·g - Σg - x̂·Σ(g·x̂)),   ∂L/∂γ = Σ(g·x̂),   ∂L/∂β = Σg
 
 The batch statistics come in as ``mean`` / ``invstd`` keyword arrays (``nn.functional.batch_norm``
-needs them anyway for the running averages). The backward evaluates that formula on arrays when it is
-not being recorded; under ``create_graph=True`` it evaluates the same formula with Tensor ops, with
-μ and σ⁻¹ recomputed from x, so second derivatives are exact.
+needs them anyway for the running averages). ∂L/∂x is itself a primitive, ``BatchNormBackward`` (as
+PyTorch's ``native_batch_norm_backward``): the formula evaluated once, on arrays, and a backward written
+with Tensor ops (μ and σ⁻¹ recomputed from x), so ``create_graph=True`` gives exact second derivatives.
+∂L/∂γ = Σ(g·x̂) takes x̂ from ``BatchNormTrain`` itself without the affine part (whose backward is
+``BatchNormBackward``), ∂L/∂β = Σg is a sum: ops are single-output, so those two are not fused into it.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from .registry import register
-from .util import constant
 
 
 def _bn_shapes(rng):
@@ -46,41 +46,77 @@ class BatchNormTrain(Op):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         k = ctx.kwargs
-        dims, shape = k["dims"], k["mean"].shape
-        n = x._data.size // int(np.prod(shape))
-        if not grad_mode.is_grad_enabled():  # plain backward: the formula on arrays
-            g = grad._data
-            xhat = (x._data - k["mean"]) * k["invstd"]
-            sum_g = g.sum(axis=dims, keepdims=True)
-            sum_gx = (g * xhat).sum(axis=dims, keepdims=True)
-            gx = gw = gb = None
-            if need_x:
-                scale = k["invstd"] / n if w is None else w._data.reshape(shape) * k["invstd"] / n
-                gx = constant((g * n - sum_g - xhat * sum_gx) * scale)
-            if need_w:
-                gw = constant(sum_gx.reshape(-1))
-            if need_b:
-                gb = constant(sum_g.reshape(-1))
-            return gx, gw, gb
-        # create_graph: the same formula with Tensor ops, μ and σ⁻¹ recomputed from x
+        dims, mean, invstd, eps = k["dims"], k["mean"], k["invstd"], k["eps"]
+        gx = gw = gb = None
+        if need_x:
+            gx = BatchNormBackward.apply(grad, x, w, dims=dims, mean=mean, invstd=invstd, eps=eps)
+        if need_w:
+            # x̂ as this op without γ, β: a recorded function of x under create_graph (μ, σ⁻¹ included)
+            xhat = BatchNormTrain.apply(x, None, None, dims=dims, mean=mean, invstd=invstd, eps=eps)
+            gw = (grad * xhat).sum(dim=dims, keepdim=True).reshape(-1)
+        if need_b:
+            gb = grad.sum(dim=dims, keepdim=True).reshape(-1)
+        return gx, gw, gb
+
+
+def _bn_dims(ndim):
+    return (0,) + tuple(range(2, ndim))
+
+
+@register("batch_norm_backward", arity=3, broadcast=False, smooth=True,
+          shapes=lambda rng: (lambda s: [s[0], s[0], s[1]])(_bn_shapes(rng)),
+          call=lambda g, x, w: BatchNormBackward.apply(g, x, w, dims=_bn_dims(x.ndim), eps=1e-5))
+class BatchNormBackward(Op):
+    """∂L/∂x of training-mode batch norm from the upstream g, the input x and γ (or None):
+    gx = γ·σ⁻¹·(g - ⟨g⟩ - x̂·⟨g·x̂⟩) with ⟨·⟩ the mean over ``dims`` (PyTorch's
+    ``native_batch_norm_backward``, input part). ``mean``/``invstd``: the batch statistics of x
+    (computed from x when None).
+
+    vjp for the upstream u, with N(v) = σ⁻¹·(v - ⟨v⟩ - x̂·⟨v·x̂⟩) (this op with γ = 1, symmetric in
+    its first argument) and h = N(g):  ∂g = γ·N(u),  ∂γ = Σ u·h,
+    ∂x = -γ·σ⁻¹·(⟨u·h⟩·x̂ + ⟨g·x̂⟩·N(u) + ⟨u·x̂⟩·h)   (from dx̂ = N(dx), dσ⁻¹ = -σ⁻²·⟨x̂·dx⟩)."""
+
+    @staticmethod
+    def forward(ctx, grad, x, weight=None, dims=(), mean=None, invstd=None, eps=1e-5):
+        if mean is None:
+            mean, _, invstd = batch_stats(x, dims, eps)
+        shape = mean.shape
+        n = x.size // int(np.prod(shape))
+        xhat = (x - mean) * invstd
+        sum_g = grad.sum(axis=dims, keepdims=True)
+        sum_gx = (grad * xhat).sum(axis=dims, keepdims=True)
+        scale = invstd / n if weight is None else weight.reshape(shape) * invstd / n
+        return (grad * n - sum_g - xhat * sum_gx) * scale
+
+    @staticmethod
+    def backward(ctx, u):
         from .elementwise import rsqrt
         from .reduce import mean as _mean
 
-        mu = _mean(x, dim=dims, keepdim=True)
-        centred = x - mu
-        invstd = rsqrt(_mean(centred * centred, dim=dims, keepdim=True) + k["eps"])
-        xhat = centred * invstd
-        sum_g = grad.sum(dim=dims, keepdim=True)
-        sum_gx = (grad * xhat).sum(dim=dims, keepdim=True)
-        gx = gw = gb = None
-        if need_x:
-            scale = invstd * (1.0 / n) if w is None else w.reshape(shape) * invstd * (1.0 / n)
-            gx = (grad * float(n) - sum_g - xhat * sum_gx) * scale
+        grad, x, w = ctx.inputs
+        need_g, need_x, need_w = ctx.needs_input_grad
+        k = ctx.kwargs
+        dims = k["dims"]
+        stats = {"dims": dims, "mean": k.get("mean"), "invstd": k.get("invstd"), "eps": k.get("eps", 1e-5)}
+        shape = tuple(1 if d in dims else s for d, s in enumerate(x.shape))
+        gg = gx = gw = None
+        if need_g:
+            gg = BatchNormBackward.apply(u, x, w, **stats)
+        if need_x or need_w:
+            h = BatchNormBackward.apply(grad, x, None, **stats)
         if need_w:
-            gw = sum_gx.reshape(-1)
-        if need_b:
-            gb = sum_g.reshape(-1)
-        return gx, gw, gb
+            gw = (u * h).sum(dim=dims, keepdim=True).reshape(-1)
+        if need_x:
+            # μ, σ⁻¹ and x̂ recomputed from x with Tensor ops: recorded for higher derivatives
+            centred = x - _mean(x, dim=dims, keepdim=True)
+            invstd = rsqrt(_mean(centred * centred, dim=dims, keepdim=True) + stats["eps"])
+            xhat = centred * invstd
+            gx = -(invstd * (_mean(u * h, dim=dims, keepdim=True) * xhat
+                             + _mean(grad * xhat, dim=dims, keepdim=True) * BatchNormBackward.apply(u, x, None, **stats)
+                             + _mean(u * xhat, dim=dims, keepdim=True) * h))
+            if w is not None:
+                gx = gx * w.reshape(shape)
+        return gg, gx, gw
 
 
 def batch_stats(x, dims, eps):
