@@ -6,11 +6,12 @@ whose backward passes make ~25 full-size temporaries; this one makes a handful).
     ∂L/∂x = γ·σ⁻¹/n · (n·g - Σg - x̂·Σ(g·x̂)),   ∂L/∂γ = Σ(g·x̂),   ∂L/∂β = Σg
 
 The batch statistics come in as ``mean`` / ``invstd`` keyword arrays (``nn.functional.batch_norm``
-needs them anyway for the running averages). ∂L/∂x is itself a primitive, ``BatchNormBackward`` (as
-PyTorch's ``native_batch_norm_backward``): the formula evaluated once, on arrays, and a backward written
-with Tensor ops (μ and σ⁻¹ recomputed from x), so ``create_graph=True`` gives exact second derivatives.
-∂L/∂γ = Σ(g·x̂) takes x̂ from ``BatchNormTrain`` itself without the affine part (whose backward is
-``BatchNormBackward``), ∂L/∂β = Σg is a sum: ops are single-output, so those two are not fused into it.
+needs them anyway for the running averages). The backward is made of two primitives, as PyTorch's
+``batch_norm_backward_reduce`` / ``batch_norm_backward_elemt`` (ops here have one output):
+``BatchNormBackwardReduce`` gives S = (Σ g·x̂, Σg) per channel, which are ∂L/∂γ and ∂L/∂β, and
+``BatchNormBackwardElemt`` gives ∂L/∂x from g, x, γ and S. Each evaluates its formula once, on arrays,
+and has a backward written with Tensor ops (μ and σ⁻¹ recomputed from x), so ``create_graph=True``
+gives exact higher derivatives.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, eps=1e-5):
+        mean, invstd = _array_stats(x, dims, mean, invstd, eps)
         out = (x - mean) * invstd
         shape = mean.shape
         if weight is not None:
@@ -46,16 +48,14 @@ class BatchNormTrain(Op):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
         k = ctx.kwargs
-        dims, mean, invstd, eps = k["dims"], k["mean"], k["invstd"], k["eps"]
-        gx = gw = gb = None
-        if need_x:
-            gx = BatchNormBackward.apply(grad, x, w, dims=dims, mean=mean, invstd=invstd, eps=eps)
-        if need_w:
-            # x̂ as this op without γ, β: a recorded function of x under create_graph (μ, σ⁻¹ included)
-            xhat = BatchNormTrain.apply(x, None, None, dims=dims, mean=mean, invstd=invstd, eps=eps)
-            gw = (grad * xhat).sum(dim=dims, keepdim=True).reshape(-1)
-        if need_b:
-            gb = grad.sum(dim=dims, keepdim=True).reshape(-1)
+        dims = k["dims"]
+        if not (need_x or need_w):
+            return None, None, grad.sum(dim=dims, keepdim=True).reshape(-1)
+        stats = {"dims": dims, "mean": k["mean"], "invstd": k["invstd"], "eps": k["eps"]}
+        sums = BatchNormBackwardReduce.apply(grad, x, **stats)  # (Σ g·x̂, Σg), keepdim, stacked
+        gx = BatchNormBackwardElemt.apply(grad, x, w, sums, **stats) if need_x else None
+        gw = sums[0].reshape(-1) if need_w else None
+        gb = sums[1].reshape(-1) if need_b else None
         return gx, gw, gb
 
 
@@ -63,60 +63,119 @@ def _bn_dims(ndim):
     return (0,) + tuple(range(2, ndim))
 
 
-@register("batch_norm_backward", arity=3, broadcast=False, smooth=True,
-          shapes=lambda rng: (lambda s: [s[0], s[0], s[1]])(_bn_shapes(rng)),
-          call=lambda g, x, w: BatchNormBackward.apply(g, x, w, dims=_bn_dims(x.ndim), eps=1e-5))
-class BatchNormBackward(Op):
-    """∂L/∂x of training-mode batch norm from the upstream g, the input x and γ (or None):
-    gx = γ·σ⁻¹·(g - ⟨g⟩ - x̂·⟨g·x̂⟩) with ⟨·⟩ the mean over ``dims`` (PyTorch's
-    ``native_batch_norm_backward``, input part). ``mean``/``invstd``: the batch statistics of x
-    (computed from x when None).
+def _bn_stats(k):
+    """The statistics keyword arguments of a backward primitive, to pass on (None: from x)."""
+    return {"dims": k["dims"], "mean": k.get("mean"), "invstd": k.get("invstd"), "eps": k.get("eps", 1e-5)}
 
-    vjp for the upstream u, with N(v) = σ⁻¹·(v - ⟨v⟩ - x̂·⟨v·x̂⟩) (this op with γ = 1, symmetric in
-    its first argument) and h = N(g):  ∂g = γ·N(u),  ∂γ = Σ u·h,
-    ∂x = -γ·σ⁻¹·(⟨u·h⟩·x̂ + ⟨g·x̂⟩·N(u) + ⟨u·x̂⟩·h)   (from dx̂ = N(dx), dσ⁻¹ = -σ⁻²·⟨x̂·dx⟩)."""
+
+def _bn_tensor_stats(x, dims, eps):
+    """σ⁻¹ and x̂ of x with Tensor ops (recorded under create_graph: exact higher derivatives)."""
+    from .elementwise import rsqrt
+    from .reduce import mean as _mean
+
+    centred = x - _mean(x, dim=dims, keepdim=True)
+    invstd = rsqrt(_mean(centred * centred, dim=dims, keepdim=True) + eps)
+    return invstd, centred * invstd
+
+
+def _normalized_vjp(v, x, stats):
+    """N(v) = σ⁻¹·(v - ⟨v⟩ - x̂·⟨v·x̂⟩): the vjp of x̂ w.r.t. x for the upstream v, as primitives."""
+    return BatchNormBackwardElemt.apply(v, x, None, BatchNormBackwardReduce.apply(v, x, **stats), **stats)
+
+
+def _array_stats(x, dims, mean, invstd, eps):
+    if mean is None:
+        mean, _, invstd = batch_stats(x, dims, eps)
+    return mean, invstd
+
+
+@register("batch_norm_train_backward_reduce", arity=2, broadcast=False, smooth=True,
+          shapes=lambda rng: [_bn_shapes(rng)[0]] * 2,
+          call=lambda g, x: BatchNormBackwardReduce.apply(g, x, dims=_bn_dims(x.ndim), eps=1e-5))
+class BatchNormBackwardReduce(Op):
+    """S = (Σ g·x̂, Σ g) over ``dims``, stacked on a new leading axis (each keepdim): ∂L/∂γ and ∂L/∂β of
+    batch norm (PyTorch's ``batch_norm_backward_reduce``). ``mean``/``invstd``: the batch statistics
+    of x (computed from x when None). vjp for the upstream (r₁, r₂): ∂g = r₁·x̂ + r₂, ∂x = r₁·N(g) with
+    N(v) = σ⁻¹·(v - ⟨v⟩ - x̂·⟨v·x̂⟩) the vjp of x̂."""
 
     @staticmethod
-    def forward(ctx, grad, x, weight=None, dims=(), mean=None, invstd=None, eps=1e-5):
-        if mean is None:
-            mean, _, invstd = batch_stats(x, dims, eps)
+    def forward(ctx, grad, x, dims=(), mean=None, invstd=None, eps=1e-5):
+        mean, invstd = _array_stats(x, dims, mean, invstd, eps)
+        out = np.empty((2,) + mean.shape, dtype=np.result_type(grad, x))
+        gxhat = x - mean
+        gxhat *= invstd
+        gxhat *= grad
+        np.sum(gxhat, axis=dims, keepdims=True, out=out[0])
+        np.sum(grad, axis=dims, keepdims=True, out=out[1])
+        return out
+
+    @staticmethod
+    def backward(ctx, r):
+        grad, x = ctx.inputs
+        need_g, need_x = ctx.needs_input_grad
+        stats = _bn_stats(ctx.kwargs)
+        r1, r2 = r[0], r[1]
+        gg = gx = None
+        if need_g:
+            # x̂ as batch norm without γ, β: a recorded function of x under create_graph
+            gg = BatchNormTrain.apply(x, None, None, **stats) * r1 + r2
+        if need_x:
+            gx = _normalized_vjp(grad, x, stats) * r1
+        return gg, gx
+
+
+@register("batch_norm_train_backward_elemt", arity=4, broadcast=False, smooth=True,
+          shapes=lambda rng: (lambda s: [s[0], s[0], s[1], (2,) + tuple(1 if d in _bn_dims(len(s[0])) else n
+                                                                       for d, n in enumerate(s[0]))])(_bn_shapes(rng)),
+          call=lambda g, x, w, S: BatchNormBackwardElemt.apply(g, x, w, S, dims=_bn_dims(x.ndim), eps=1e-5))
+class BatchNormBackwardElemt(Op):
+    """∂L/∂x of training-mode batch norm: gx = γ·σ⁻¹/n·(n·g - S₂ - x̂·S₁) with S = (Σ g·x̂, Σ g) from
+    ``BatchNormBackwardReduce`` and n the count per channel (PyTorch's ``batch_norm_backward_elemt``);
+    γ may be None. vjp for the upstream u: ∂g = γ·σ⁻¹·u, ∂γ = Σ u·σ⁻¹/n·(n·g - S₂ - x̂·S₁),
+    ∂S₁ = -Σ γ·σ⁻¹·x̂·u/n, ∂S₂ = -Σ γ·σ⁻¹·u/n, ∂x = -γ·σ⁻¹/n·(P·σ⁻¹·x̂/n + S₁·N(u)) with
+    P = Σ u·(n·g - S₂ - x̂·S₁) (from dx̂ = N(dx), dσ⁻¹ = -σ⁻²·⟨x̂·dx⟩)."""
+
+    @staticmethod
+    def forward(ctx, grad, x, weight=None, sums=None, dims=(), mean=None, invstd=None, eps=1e-5):
+        mean, invstd = _array_stats(x, dims, mean, invstd, eps)
         shape = mean.shape
         n = x.size // int(np.prod(shape))
-        xhat = (x - mean) * invstd
-        sum_g = grad.sum(axis=dims, keepdims=True)
-        sum_gx = (grad * xhat).sum(axis=dims, keepdims=True)
         scale = invstd / n if weight is None else weight.reshape(shape) * invstd / n
-        return (grad * n - sum_g - xhat * sum_gx) * scale
+        # g·(n·scale) - x̂·(S₁·scale) - S₂·scale: the per-channel products first, three full passes
+        xhat = x - mean
+        xhat *= invstd * (sums[0] * scale)
+        out = grad * (scale * n)
+        out -= xhat
+        out -= sums[1] * scale
+        return out
 
     @staticmethod
     def backward(ctx, u):
-        from .elementwise import rsqrt
-        from .reduce import mean as _mean
+        from .shape import stack
 
-        grad, x, w = ctx.inputs
-        need_g, need_x, need_w = ctx.needs_input_grad
-        k = ctx.kwargs
-        dims = k["dims"]
-        stats = {"dims": dims, "mean": k.get("mean"), "invstd": k.get("invstd"), "eps": k.get("eps", 1e-5)}
+        grad, x, w, sums = ctx.inputs
+        need_g, need_x, need_w, need_s = ctx.needs_input_grad
+        stats = _bn_stats(ctx.kwargs)
+        dims = stats["dims"]
         shape = tuple(1 if d in dims else s for d, s in enumerate(x.shape))
-        gg = gx = gw = None
+        n = float(x.numel() // int(np.prod(shape)))
+        invstd, xhat = _bn_tensor_stats(x, dims, stats["eps"])
+        s1, s2 = sums[0], sums[1]
+        gamma_invstd = invstd if w is None else w.reshape(shape) * invstd
+        gg = gx = gw = gs = None
         if need_g:
-            gg = BatchNormBackward.apply(u, x, w, **stats)
-        if need_x or need_w:
-            h = BatchNormBackward.apply(grad, x, None, **stats)
+            gg = gamma_invstd * u
+        if need_w or need_x:
+            inner = grad * n - s2 - xhat * s1  # n·g - S₂ - x̂·S₁
         if need_w:
-            gw = (u * h).sum(dim=dims, keepdim=True).reshape(-1)
+            gw = (u * inner * invstd).sum(dim=dims, keepdim=True).reshape(-1) * (1.0 / n)
+        if need_s:
+            gu = gamma_invstd * u * (-1.0 / n)
+            gs = stack([(gu * xhat).sum(dim=dims, keepdim=True), gu.sum(dim=dims, keepdim=True)])
         if need_x:
-            # μ, σ⁻¹ and x̂ recomputed from x with Tensor ops: recorded for higher derivatives
-            centred = x - _mean(x, dim=dims, keepdim=True)
-            invstd = rsqrt(_mean(centred * centred, dim=dims, keepdim=True) + stats["eps"])
-            xhat = centred * invstd
-            gx = -(invstd * (_mean(u * h, dim=dims, keepdim=True) * xhat
-                             + _mean(grad * xhat, dim=dims, keepdim=True) * BatchNormBackward.apply(u, x, None, **stats)
-                             + _mean(u * xhat, dim=dims, keepdim=True) * h))
-            if w is not None:
-                gx = gx * w.reshape(shape)
-        return gg, gx, gw
+            p = (u * inner).sum(dim=dims, keepdim=True)
+            gx = gamma_invstd * (-1.0 / n) * (p * invstd * xhat * (1.0 / n) + s1 * _normalized_vjp(u, x, stats))
+        return gg, gx, gw, gs
 
 
 def batch_stats(x, dims, eps):

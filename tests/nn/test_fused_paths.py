@@ -327,3 +327,34 @@ def test_float32_training_step_matches_pytorch():
     for (_, p), (_, q) in zip(models[0].named_parameters(), models[1].named_parameters()):
         assert p.dtype == np.float32
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# batch norm: the backward primitives (reduce + elemt) against PyTorch, plain and create_graph
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_backward_primitives_match_pytorch(dtype, affine):
+    torch = pytest.importorskip("torch")
+    x_np = (rng.standard_normal((6, 3, 4, 2)) * 2 + 3).astype(dtype)  # an offset mean: x̂ must be centred
+    w_np, b_np = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
+    g_np = rng.standard_normal(x_np.shape).astype(dtype)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    results = []
+    for lib, fn in ((mg, F.batch_norm), (torch, torch.nn.functional.batch_norm)):
+        x = lib.tensor(x_np, requires_grad=True)
+        params = [lib.tensor(w_np, requires_grad=True), lib.tensor(b_np, requires_grad=True)] if affine else []
+        inputs = [x] + params
+
+        def bn(x, *p):
+            return fn(x, None, None, *(p or (None, None)), training=True)
+
+        plain = lib.autograd.grad(bn(*inputs), inputs, lib.tensor(g_np))
+        graphed = lib.autograd.grad(bn(*inputs), inputs, lib.tensor(g_np), create_graph=True)
+        second = (graphed[0] * graphed[0]).sum() + (sum((p * p).sum() for p in graphed[1:]) if affine else 0)
+        hess = lib.autograd.grad(second, inputs[:2])  # β's gradient Σg does not depend on β
+        results.append([t.detach().numpy() for t in (*plain, *graphed, *hess)])
+    for ours, theirs in zip(*results):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, **tol)

@@ -258,6 +258,7 @@ TORCH_CALLS = {
     "softplus_large": lambda x: torch.nn.functional.softplus(x), "sigmoid_large": torch.sigmoid,
     "gather": lambda x, dim, index: torch.gather(x, dim, torch.as_tensor(index)),
     "einsum_batched": lambda a, b: torch.einsum("bij,jk->bik", a, b),
+    "log_softmax_backward": lambda g, y, dim: torch._log_softmax_backward_data(g, y, dim, y.dtype),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",
