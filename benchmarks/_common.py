@@ -181,6 +181,10 @@ def blas_info():
     except ImportError:
         info["blas"] = "unknown (pip install threadpoolctl to see the kernel)"
     info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
+    # glibc's allocator settings decide how many fresh (page-faulting) pages every step's big arrays
+    # cost; see docs/performance.md, "Page faults"
+    for var in ("MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"):
+        info[var] = os.environ.get(var)
     info["OPENBLAS_L2_SIZE"] = os.environ.get("OPENBLAS_L2_SIZE")
     return info
 
