@@ -94,6 +94,9 @@ def table(report):
     env_line = (f"OPENBLAS variables found in the environment: {env}; "
                 f"{'kept' if report.get('openblas_env_kept') else 'unset for the benchmark processes'}."
                 if env else "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: not set.")
+    malloc = {v: b[v] for v in ("MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_") if b.get(v)}
+    env_line += (" glibc allocator settings: " + ", ".join(f"{k}={v}" for k, v in malloc.items()) + "."
+                 if malloc else " glibc allocator: defaults (no MALLOC_* variables).")
     th_info = next((r for e in w.values() for r in e.get("runs", {}).get("torch", []) if "torch_version" in r), {})
     machine = [
         f"- Run: {report['date']}, commit `{m.get('git_commit')}`, {report['repeats']} fresh processes per "
