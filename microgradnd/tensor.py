@@ -11,6 +11,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
 
 _state = _grad_mode._state
@@ -399,18 +400,14 @@ class Tensor:
     # -- autograd ------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Backpropagate from this tensor and accumulate into leaves' ``.grad`` (``Tensor.backward``)."""
-        from .autograd.engine import run_backward
-
         if inputs is not None:
-            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs=list(inputs),
-                                 allow_unused=True)
-            from .autograd.engine import _accumulate
-
+            grads = _engine.run_backward([self], [gradient], retain_graph, create_graph, inputs=list(inputs),
+                                         allow_unused=True)
             for t, g in zip(inputs, grads):
                 if g is not None:
-                    _accumulate(t, g, create_graph)
+                    _engine._accumulate(t, g, create_graph)
             return
-        run_backward([self], [gradient], retain_graph, create_graph)
+        _engine.run_backward([self], [gradient], retain_graph, create_graph)
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (``Tensor.retain_grad``)."""

@@ -59,6 +59,20 @@ def _seq(node):
     return node.seq
 
 
+Tensor = None  # microgradnd.tensor.Tensor (that module imports this package): bound on first use
+bump_version = None
+
+
+def _bind_tensor():
+    """Bind ``Tensor`` and ``bump_version`` once; an import statement in a function runs the import
+    machinery (~1 us) at every call, and backward is called once per training step."""
+    global Tensor, bump_version
+    from ..tensor import Tensor as tensor_class, bump_version as bump
+
+    Tensor, bump_version = tensor_class, bump
+    return Tensor
+
+
 def topological_order(roots):
     """Nodes reachable from ``roots`` (Tensors), each after every node it consumes.
 
@@ -67,7 +81,7 @@ def topological_order(roots):
     an explicit stack (no recursion) and sort them by it. Nodes without recorded edges (built by hand)
     fall back to a post-order walk, which needs no such guarantee.
     """
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     seen = set()
     stack = []
@@ -96,7 +110,7 @@ def _children(node):
 
 def _post_order(roots):
     """Iterative depth-first post-order over ``grad_fn`` links (for graphs with hand-built nodes)."""
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     order = []
     visited = set()  # nodes hash by identity
@@ -127,7 +141,7 @@ def _post_order(roots):
 
 
 def _as_tensor_grad(value, like):
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     if value is None:
         if like.numel() != 1:
@@ -154,7 +168,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
     With ``inputs`` given (``autograd.grad``) returns a list of gradients, one per input, and leaves
     ``.grad`` untouched.
     """
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     if retain_graph is None:
         retain_graph = create_graph
@@ -343,7 +357,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
 
 def _retain(node, grad, create_graph):
     """Store ``grad`` as the ``.grad`` of the non-leaf tensor that asked for ``retain_grad()``."""
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     t = node._retained()
     if t is None:
@@ -410,7 +424,7 @@ _TENSOR_REFS = 4
 
 
 def _accumulate(leaf, g, create_graph):
-    from ..tensor import Tensor, bump_version
+    Tensor or _bind_tensor()
 
     if leaf.grad is None:
         if create_graph:
@@ -438,7 +452,7 @@ def _accumulate(leaf, g, create_graph):
 
 
 def _check_anomaly(node, grads):
-    from ..tensor import Tensor
+    Tensor or _bind_tensor()
 
     for i, g in enumerate(grads):
         if isinstance(g, Tensor) and g.dtype.kind == "f" and not np.all(np.isfinite(g._data)):
