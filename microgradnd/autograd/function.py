@@ -254,12 +254,7 @@ class Function:
         Tensor = _Tensor or _tensor_class()  # hot path: no import statement per op
 
         ctx = Node(cls, args, kwargs)
-        record = False
-        if _state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
-                    record = True
-                    break
+        record = _records(args, Tensor)
         previous = _state.enabled
         _state.enabled = False
         try:
@@ -277,6 +272,15 @@ class Function:
             result = Tensor._make(result._data, ctx)
             _record_inputs(ctx, cls, args, result)
         return result
+
+
+def _records(args, Tensor):
+    """True when grad mode is on and one of ``args`` is a Tensor that requires grad."""
+    if _state.enabled:
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                return True
+    return False
 
 
 class _Scratch:
@@ -355,12 +359,7 @@ def _apply_array_op(cls, *args, **kwargs):
         if cls.saves_output:
             ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
         return result
-    record = False
-    if _state.enabled:
-        for a in args:
-            if isinstance(a, Tensor) and a._rg:
-                record = True
-                break
+    record = _records(args, Tensor)
     ctx = Node(cls, args, kwargs) if record else _Scratch()
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     if _fp_state.get() is _FP_IGNORE:
