@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
+from . import buffers
 from ..dtypes import get_default_dtype
 from .elementwise import exp, where
 from .registry import OpSpec, add_spec, register
@@ -95,7 +96,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        return np.maximum(x, x.dtype.type(0))  # NaN propagates, as in PyTorch
+        return np.maximum(x, x.dtype.type(0), out=buffers.empty(x.shape, x.dtype))  # NaN propagates, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
@@ -117,7 +118,7 @@ class ReluBackward(Op):
             return np.where(y <= 0, np.zeros((), dtype=grad.dtype), grad)
         on = np.asarray(y <= 0)  # (an array also for 0-d inputs)
         np.logical_not(on, out=on)  # PyTorch's test is y <= 0: a NaN output lets the gradient through
-        return grad * on
+        return np.multiply(grad, on, out=buffers.empty(grad.shape, grad.dtype))
 
     @staticmethod
     def backward(ctx, gg):

@@ -27,6 +27,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import grad_mode
 from ..autograd.function import Op
+from . import buffers
 from .elementwise import Mul
 from .reduce import Sum
 from .registry import OpSpec, add_spec, register
@@ -198,7 +199,7 @@ def _im2col(x, kernel, stride, padding, dilation, out_hw, groups, ones_row=False
     cg = c // groups
     k = cg * kh * kw
     win = _window_view(_pad_array(x, padding), out_hw, kernel, stride, dilation)  # (N, C, OH, OW, KH, KW)
-    cols = np.empty((n, groups, k + ones_row, oh * ow), dtype=x.dtype)
+    cols = buffers.empty((n, groups, k + ones_row, oh * ow), x.dtype)
     # one strided copy (NumPy walks the destination in memory order, OW innermost); the reshape only
     # splits axes, so it is a view of cols even with the ones row
     np.copyto(cols[:, :, :k].reshape(n, groups, cg, kh, kw, oh, ow),
@@ -265,7 +266,8 @@ class Conv2d(Op):
             wg = wb
         if cols.nbytes <= _KEEP_COLS_BYTES:  # the weight gradient's other factor; released after backward
             ctx.cols = cols
-        return np.matmul(wg, cols).reshape(n, o, oh, ow)  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
+        out = buffers.empty((n, groups, o // groups, oh * ow), np.result_type(wg, cols))
+        return np.matmul(wg, cols, out=out).reshape(n, o, oh, ow)  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
 
     @staticmethod
     def backward(ctx, grad):
@@ -415,7 +417,7 @@ class MaxPool2dBackward(Op):
         separate = stride[0] >= (kh - 1) * dilation[0] + 1 and stride[1] >= (kw - 1) * dilation[1] + 1
         # windows that tile the padded input exactly write every pixel once: no zero fill needed
         tiled = separate and dilation == (1, 1) and tuple(stride) == (kh, kw) and (oh * kh, ow * kw) == (hp, wp)
-        gx = (np.empty if tiled else np.zeros)((n, c, hp, wp), dtype=g.dtype)
+        gx = (buffers.empty if tiled else buffers.zeros)((n, c, hp, wp), g.dtype)
         gwin = _window_view(gx, (oh, ow), kernel, stride, dilation, writeable=True)
         hit = np.empty(arg.shape, dtype=bool)
         mask = np.empty(arg.shape, dtype=g.dtype)  # float × float is a faster loop than float × bool
