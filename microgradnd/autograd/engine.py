@@ -16,7 +16,7 @@ Tensors with a graph of their own and can be differentiated again.
 from __future__ import annotations
 
 import gc as _gc
-from sys import getrefcount as _getrefcount
+import sys as _sys
 
 import numpy as np
 
@@ -421,6 +421,8 @@ def _run_leaf_hooks(leaf, g):
 # the pass's leaf table, the caller's loop variable, the parameter and the argument.
 _ARRAY_REFS = 3
 _TENSOR_REFS = 4
+# the test needs CPython's reference counts; elsewhere the first gradient is always copied
+_getrefcount = _sys.getrefcount if _sys.implementation.name == "cpython" else None
 
 
 def _accumulate(leaf, g, create_graph):
@@ -431,7 +433,8 @@ def _accumulate(leaf, g, create_graph):
             leaf.grad = g
         else:
             d = g._data
-            if (d.base is None and d.flags.writeable and _getrefcount(d) <= _ARRAY_REFS
+            if (_getrefcount is not None and d.base is None and d.flags.writeable
+                    and _getrefcount(d) <= _ARRAY_REFS
                     and _getrefcount(g) <= _TENSOR_REFS):
                 # nothing but this pass can see the array (no other tensor, view, caller or hook holds
                 # it): it becomes .grad as it is. PyTorch's AccumulateGrad steals a gradient by the

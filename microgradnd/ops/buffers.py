@@ -15,10 +15,14 @@ only arrays of at least ``MIN_BYTES`` come from it.
 """
 from __future__ import annotations
 
+import sys
 import threading
-from sys import getrefcount
 
 import numpy as np
+
+# reference counts say "free" only on CPython; elsewhere every array is new
+_REUSE = sys.implementation.name == "cpython"
+getrefcount = sys.getrefcount if _REUSE else None
 
 MIN_BYTES = 1 << 18  # smaller arrays come from glibc's heap without page faults
 MAX_BYTES = 1 << 26  # what the module may hold in all (64 MB)
@@ -34,7 +38,7 @@ def empty(shape, dtype):
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= n
-    if nbytes < MIN_BYTES:
+    if nbytes < MIN_BYTES or not _REUSE:
         return np.empty(shape, dtype)
     global _held_bytes
     key = (tuple(shape), dtype)
