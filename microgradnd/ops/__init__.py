@@ -6,6 +6,7 @@
 - ``shape``: reshape permute expand cat getitem index_put pad flip (+ view squeeze stack split ...)
 - ``linalg``: matmul
 - ``conv``: im2col-based convolution and pooling (used by ``nn``)
+- ``buffers`` (no ops): large output arrays reused once nothing references them (no page faults per step)
 
 ``install_tensor_methods`` attaches the operators and methods to ``Tensor``: they are the same
 functions, so there is exactly one implementation of each op.
