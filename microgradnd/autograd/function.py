@@ -45,25 +45,19 @@ try:
     _fp_local = threading.local()
 
     def _fp_run():
-        """``run`` of this thread's Context with floating-point errors ignored (see ``_fp_context``)."""
+        """``run`` of this thread's Context in which NumPy's floating-point errors are ignored (made on
+        first use).
+
+        The Context is a snapshot of the context at that moment: only NumPy code runs in it (array
+        forwards), and that reads nothing from context variables but the error state.
+        """
         try:
             return _fp_local.run
         except AttributeError:
-            return _fp_context().run
-
-    def _fp_context():
-        """This thread's Context with NumPy's floating-point errors ignored (made on first use).
-
-        It is a snapshot of the context at that moment: only NumPy code runs in it (array forwards),
-        and that reads nothing from context variables but the error state.
-        """
-        context = getattr(_fp_local, "context", None)
-        if context is None:
             context = contextvars.copy_context()
             context.run(_fp_state.set, _FP_IGNORE)
-            _fp_local.context = context
             _fp_local.run = context.run
-        return context
+            return _fp_local.run
 except ImportError:  # NumPy 1.x: the same through the public (slower) API
     class _LegacyFpState:
         @staticmethod
@@ -78,19 +72,14 @@ except ImportError:  # NumPy 1.x: the same through the public (slower) API
         def reset(old):
             np.seterr(**old)
 
-    class _LegacyFpContext:
-        @staticmethod
-        def run(fn, *args, **kwargs):
-            with np.errstate(all="ignore"):
-                return fn(*args, **kwargs)
+    def _run_ignoring_fp(fn, *args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
 
     _fp_state, _FP_IGNORE = _LegacyFpState(), object()
 
-    def _fp_context():
-        return _LegacyFpContext
-
     def _fp_run():
-        return _LegacyFpContext.run
+        return _run_ignoring_fp
 
 
 def _tensor_class():
