@@ -81,8 +81,6 @@ def topological_order(roots):
     an explicit stack (no recursion) and sort them by it. Nodes without recorded edges (built by hand)
     fall back to a post-order walk, which needs no such guarantee.
     """
-    Tensor or _bind_tensor()
-
     seen = set()
     stack = []
     for r in roots:
@@ -210,11 +208,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
         def send(x, g):
             fn = x.grad_fn
             if fn is None:
-                entry = leaf_grads.get(id(x))
-                if entry is None:
-                    leaf_grads[id(x)] = [x, g]
-                else:
-                    entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
+                _send_to_leaf(leaf_grads, owned, x, g, create_graph)
             else:
                 prev = node_grads.get(fn)
                 node_grads[fn] = g if prev is None else _sum_grads(prev, g, fn, owned, create_graph)
@@ -298,16 +292,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     gd = g._data
                 if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
                     g = g.to(xd.dtype)
-                if child is None:  # a leaf (send(x, g) inlined)
-                    entry = leaf_grads.get(id(x))
-                    if entry is None:
-                        leaf_grads[id(x)] = [x, g]
-                    elif not create_graph and gd.size <= _SMALL:
-                        # a leaf used many times (a weight in a loop): small gradients wait in a list
-                        # and are summed in one NumPy call when the walk is over
-                        entry.append(gd)
-                    else:
-                        entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
+                if child is None:
+                    _send_to_leaf(leaf_grads, owned, x, g, create_graph)
                 else:  # send(x, g) inlined for the common case: an op's output
                     if child.output is None:
                         child.output = x
@@ -329,7 +315,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 out.grad_fn.output = None
 
     for entry in leaf_grads.values():
-        if len(entry) > 2:  # gradients that waited (see the walk): one sum
+        if len(entry) > 2:  # gradients that waited (see _send_to_leaf): one sum
             entry[1] = entry[1]._make(np.add.reduce(np.stack([entry[1]._data] + entry[2:])), None)
             del entry[2:]
 
@@ -355,6 +341,21 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
     return None
 
 
+def _send_to_leaf(leaf_grads, owned, x, g, create_graph):
+    """Add ``g`` to what leaf ``x`` has received in this pass (``leaf_grads[id(x)] = [x, total, ...]``).
+
+    A leaf used many times (a weight in a loop) gets many small gradients: without ``create_graph``
+    they wait in the entry's list and ``run_backward`` sums them in one NumPy call after the walk.
+    """
+    entry = leaf_grads.get(id(x))
+    if entry is None:
+        leaf_grads[id(x)] = [x, g]
+    elif not create_graph and g._data.size <= _SMALL:
+        entry.append(g._data)
+    else:
+        entry[1] = _sum_grads(entry[1], g, id(x), owned, create_graph)
+
+
 def _retain(node, grad, create_graph):
     """Store ``grad`` as the ``.grad`` of the non-leaf tensor that asked for ``retain_grad()``."""
     Tensor or _bind_tensor()
@@ -370,19 +371,18 @@ def _retain(node, grad, create_graph):
 
 
 def _release(node):
-    """Free what ``node`` saved for backward (``retain_graph=False``); a second backward then raises."""
-    fn = node.fn
-    if node._saved is not None or fn.saves_inputs or fn.saves_output:
-        node._released = True
-        extra = node.__dict__
-        if extra:
-            # what forward stored on ctx (masks, custom values) is a saved buffer too; the slots a
-            # drawing or a recomputation needs (fn, inputs, kwargs) stay, and so does the nn.Module
-            # mark that draw_graph(collapse_modules=True) reads
-            calls = extra.get("module_calls")
-            extra.clear()
-            if calls is not None:
-                node.module_calls = calls
+    """Free what ``node`` saved for backward (``retain_graph=False``; the caller checked that it saved
+    something: its inputs, its output or ``save_for_backward`` values); a second backward then raises."""
+    node._released = True
+    extra = node.__dict__
+    if extra:
+        # what forward stored on ctx (masks, custom values) is a saved buffer too; the slots a
+        # drawing or a recomputation needs (fn, inputs, kwargs) stay, and so does the nn.Module
+        # mark that draw_graph(collapse_modules=True) reads
+        calls = extra.get("module_calls")
+        extra.clear()
+        if calls is not None:
+            node.module_calls = calls
     node._saved = None
 
 
