@@ -99,11 +99,7 @@ def _own_vc(t):
 
 def bump_version(t):
     """Record an in-place write of ``t``: its version counter (shared with its views) goes up by one."""
-    vc = t._vc
-    if vc is _V0:
-        t._vc = [1]
-    else:
-        vc[0] += 1
+    _own_vc(t)[0] += 1
 
 
 class Tensor:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
-from .registry import OpSpec, add_spec, random_dim, random_index, random_shape, register
 from ..tensor import _own_vc
+from .registry import OpSpec, add_spec, random_dim, random_index, random_shape, register
 from .util import Tensor, as_operand, constant, norm_dim
 
 # ---------------------------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ class Optimizer:
                         else:
                             g._rg = False
                         g._data[...] = 0
-                        bump_version(g)
+                        _bump(g)
 
     # -- state dicts -----------------------------------------------------------------------------------
     def state_dict(self):
@@ -286,9 +286,7 @@ def _l2_grad(p, weight_decay, maximize):
     return g
 
 
-def _bump(t):
-    """Record an in-place write of ``t`` (its version counter), as ``Tensor._write`` does."""
-    bump_version(t)
+_bump = bump_version  # record an in-place write of a tensor (its version counter), as Tensor._write does
 
 
 def _lerp_(start, end, weight):
@@ -303,3 +301,14 @@ def _lerp_(start, end, weight):
 def _check(ok, message):
     if not ok:
         raise ValueError(message)
+
+
+def _check_adam_args(lr, betas, eps, weight_decay):
+    """PyTorch's argument checks of the Adam family (Adam, AdamW, Adamax, NAdam, RAdam), in its order."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    _check(0.0 <= lr, f"Invalid learning rate: {lr}")
+    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .optimizer import Optimizer, _bump, _l2_grad, _check, _scalar, required
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor
 
 
 class SGD(Optimizer):
@@ -52,7 +52,7 @@ class SGD(Optimizer):
             # plain SGD, the common case: p -= lr·grad in place, one temporary per parameter
             for p in params:
                 p._data -= lr * p.grad._data
-                bump_version(p)  # an in-place write, as _bump records it
+                _bump(p)
             return
         for p in params:
             d = p._data
