@@ -13,6 +13,7 @@ import numpy as np
 from . import dtypes as _dt
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
+from .autograd.function import _next_seq
 
 _state = _grad_mode._state
 
@@ -109,7 +110,9 @@ class Tensor:
     the dtype from the data (see its rules).
     """
 
-    __slots__ = ("_data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "__weakref__")
+    # _history: set (never initialised) only on a tensor whose grad_fn an in-place op or detach_()
+    # replaced, for the nodes recorded before that (autograd.engine._producer)
+    __slots__ = ("_data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "_history", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor dispatches to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
@@ -312,6 +315,10 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Make this tensor a leaf outside the graph, in place (``Tensor.detach_``); ops recorded
+        earlier keep it as it was."""
+        if self.grad_fn is not None:
+            self._note_replaced_grad_fn()
         self.grad_fn = None
         self._rg = False
         return self
@@ -627,12 +634,22 @@ class Tensor:
         if node is not None and node._output_version is not None:
             node._output_version = vc  # the new node's output is this tensor, at this version
             node._output_v = vc[0]
+        self._note_replaced_grad_fn()
         self._data, self.grad_fn, self._rg = result._data, result.grad_fn, True
         if base is not None:  # a view (h[:2]) changed in place: its base sees the new values
             old = Tensor._make(base._data, base.grad_fn)
             old._vc = [base._vc[0]]
             base._rebind(_ops.index_put(old, index, result))
             self._data = base._data[index]  # the view shares the base's new memory again
+
+    def _note_replaced_grad_fn(self):
+        """Keep ``grad_fn`` for the nodes recorded so far before it is replaced: they read this
+        tensor as it was (PyTorch's forward-time edges; see autograd.engine._producer)."""
+        entry = (_next_seq(), self.grad_fn)
+        try:
+            self._history.append(entry)
+        except AttributeError:
+            self._history = [entry]
 
     def _view_base(self):
         """``(base, index)`` when this tensor is a recorded basic-indexing view of ``base``, else ``(None, None)``."""

@@ -2,11 +2,13 @@
 
 ``run_backward`` is the whole algorithm:
 
-1. walk the graph from the outputs with an explicit stack (no recursion, so a 100,000-op chain works)
-   and record a post-order, i.e. every node after all the nodes it consumes;
-2. visit the nodes in reverse post-order (each node after all of its consumers), call the op's
-   ``backward`` with the summed upstream gradient, and sum each returned gradient back to its input's
-   shape and dtype (``unbroadcast_to``, the one place broadcasting is undone);
+1. give each output's node its seed gradient and put it in a heap ordered by creation (``seq``);
+2. take the newest node from the heap: all its consumers were created after it, so they have run and
+   its gradient is complete. Call the op's ``backward`` with it, sum each returned gradient back to
+   its input's shape and dtype (``unbroadcast_to``, the one place broadcasting is undone) and send it
+   to the node that made that input (adding it to the node's pending gradient, or putting the node in
+   the heap); this visits the nodes in reverse topological order without a separate pass over the
+   graph, and without recursion (a 100,000-op chain works);
 3. add the gradients of leaves into ``.grad`` (or return them, for ``autograd.grad``);
 4. release what each node saved for backward unless ``retain_graph``.
 
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import gc as _gc
 import sys as _sys
+from heapq import heappop, heappush
 
 import numpy as np
 
 from . import grad_mode
-from .function import _FP_IGNORE, _SECOND_BACKWARD, Node, _fp_state, check_versions
+from .function import _FP_IGNORE, _RELEASED, _SECOND_BACKWARD, _fp_state, check_versions
 
 _state = grad_mode._state
 
@@ -76,10 +79,10 @@ def _bind_tensor():
 def topological_order(roots):
     """Nodes reachable from ``roots`` (Tensors), each after every node it consumes.
 
-    A node's forward-time edges always lead to nodes created before it (an op's inputs exist before
-    the op runs), so creation order (``seq``) is a topological order: collect the reachable nodes with
-    an explicit stack (no recursion) and sort them by it. Nodes without recorded edges (built by hand)
-    fall back to a post-order walk, which needs no such guarantee.
+    An op's inputs exist before the op runs, so the nodes it reads were created before it (by
+    ``_producer``, also when an input was modified in place later) and creation order (``seq``) is a
+    topological order: collect the reachable nodes with an explicit stack (no recursion, so a
+    100,000-op chain works) and sort them by it.
     """
     seen = set()
     stack = []
@@ -90,52 +93,31 @@ def topological_order(roots):
             stack.append(fn)
     while stack:
         node = stack.pop()
-        edges = node.edges
-        if edges is None:
-            return _post_order(roots)
-        for child in edges:
-            if child is not None and child not in seen:
-                seen.add(child)
-                stack.append(child)
+        nseq = node.seq
+        for x, need in zip(node.inputs, node.needs_input_grad):
+            if need:
+                child = x.grad_fn
+                if child is None:
+                    if not x._rg:
+                        child = _producer(x, nseq)  # detached after this node was recorded
+                elif child.seq > nseq:
+                    child = _producer(x, nseq)  # rebound by an in-place op after this node
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append(child)
     return sorted(seen, key=_seq)
 
 
-def _children(node):
-    """The nodes (forward-time edges) or, for a node made without them, the input Tensors."""
-    edges = node.edges
-    return iter(edges) if edges is not None else iter(node.inputs)
+def _producer(x, nseq):
+    """The node that made ``x`` as the node created at ``nseq`` saw it (PyTorch's forward-time edge).
 
-
-def _post_order(roots):
-    """Iterative depth-first post-order over ``grad_fn`` links (for graphs with hand-built nodes)."""
-    Tensor or _bind_tensor()
-
-    order = []
-    visited = set()  # nodes hash by identity
-    stack = []
-    for r in roots:
-        if r.grad_fn is not None and r.grad_fn not in visited:
-            visited.add(r.grad_fn)
-            stack.append((r.grad_fn, _children(r.grad_fn)))
-        while stack:
-            node, children = stack[-1]
-            for x in children:
-                if isinstance(x, Node):  # a forward-time edge
-                    child = x
-                    if child not in visited:
-                        visited.add(child)
-                        stack.append((child, _children(child)))
-                        break
-                elif isinstance(x, Tensor):
-                    child = x.grad_fn
-                    if child is not None and child not in visited:
-                        visited.add(child)
-                        stack.append((child, _children(child)))
-                        break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+    ``x.grad_fn`` unless an in-place op (or ``detach_``) changed it after that node was recorded: the
+    tensor then lists each earlier ``grad_fn`` with the sequence number at which it was replaced.
+    """
+    for replaced_at, before in getattr(x, "_history", ()):
+        if replaced_at > nseq:
+            return before
+    return x.grad_fn
 
 
 def _as_tensor_grad(value, like):
@@ -189,8 +171,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
 
     previous = _state.enabled
     _state.enabled = bool(create_graph)
-    # Backward ops on raw arrays warn no more than forwards do: ignore NumPy's floating-point warnings
-    # once for the whole pass (each op then skips setting it).
+    # The engine's own NumPy calls (gradient sums) warn no more than forwards do: NumPy's
+    # floating-point warnings are ignored for the whole pass.
     fp_token = _fp_state.set(_FP_IGNORE)
     # The pass allocates a few objects per node and frees them at once by reference counting; it
     # makes no reference cycles. The cyclic collector would still run every few hundred nodes and
@@ -199,34 +181,35 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
     gc_was_enabled = _gc.isenabled()
     if gc_was_enabled:
         _gc.disable()
-    order = []
+    node_grads = {}  # node -> summed gradient of its output, for the nodes waiting in `ready`
+    node = None
     try:
-        node_grads = {}  # node -> summed gradient of its output
         leaf_grads = {}  # id(leaf) -> [leaf, grad]
         owned = set()  # keys whose summed gradient this pass allocated: safe to add into in place
-
-        def send(x, g):
-            fn = x.grad_fn
-            if fn is None:
-                _send_to_leaf(leaf_grads, owned, x, g, create_graph)
-            else:
-                prev = node_grads.get(fn)
-                node_grads[fn] = g if prev is None else _sum_grads(prev, g, fn, owned, create_graph)
+        # The nodes that received a gradient, newest first (a heap on -seq). A node's consumers were
+        # all created after it, so when it is the newest waiting node every consumer on a path from
+        # the outputs has run and its gradient is complete: this is a reverse topological order,
+        # found while walking (no separate pass over the graph, no sort).
+        ready = []
 
         for out, g in zip(outputs, seeds):
-            send(out, g)
-        for out in outputs:
-            if out.grad_fn is not None:
-                out.grad_fn.output = out  # lets the root's backward read its own value
-        order = topological_order(outputs)
+            fn = out.grad_fn
+            if fn is None:
+                _send_to_leaf(leaf_grads, owned, out, g, create_graph)
+            else:
+                prev = node_grads.get(fn)
+                if prev is None:
+                    node_grads[fn] = g
+                    heappush(ready, (-fn.seq, fn))
+                    fn.output = out  # lets the root's backward read its own value
+                else:
+                    node_grads[fn] = _sum_grads(prev, g, fn, owned, create_graph)
         anomaly = anomaly_state.enabled
         pop_grad = node_grads.pop
-        for node in reversed(order):
-            grad = pop_grad(node, None)
-            if grad is None:  # not on a path from the outputs' gradients (cannot happen for roots)
-                node.output = None
-                continue
-            if node._released:
+        while ready:
+            node = heappop(ready)[1]
+            grad = pop_grad(node)
+            if node._saved is _RELEASED:
                 raise RuntimeError(_SECOND_BACKWARD)
             if node._hooks:
                 for hook in list(node._hooks):
@@ -262,21 +245,19 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 )
             if anomaly:
                 _check_anomaly(node, grads)
-            edges = node.edges
             needs = node.needs_input_grad
+            nseq = node.seq
             i = -1
             for x, g in zip(inputs_, grads):
                 i += 1
-                if g is None:
-                    continue
-                if edges is not None:
-                    if not needs[i]:
-                        continue  # x did not require grad when this node was recorded
-                    child = edges[i]  # the node that made x, at forward time
-                elif isinstance(x, Tensor) and x._rg:
-                    child = x.grad_fn
-                else:
-                    continue
+                if g is None or not needs[i]:
+                    continue  # no gradient, or x did not require grad when this node was recorded
+                child = x.grad_fn  # the node that made x (at forward time: see _producer)
+                if child is None:
+                    if not x._rg:
+                        child = _producer(x, nseq)  # detached after this node was recorded
+                elif child.seq > nseq:
+                    child = _producer(x, nseq)  # rebound by an in-place op after this node
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)
                 xd = x._data
@@ -294,11 +275,14 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     g = g.to(xd.dtype)
                 if child is None:
                     _send_to_leaf(leaf_grads, owned, x, g, create_graph)
-                else:  # send(x, g) inlined for the common case: an op's output
-                    if child.output is None:
-                        child.output = x
+                else:
                     prev = node_grads.get(child)
-                    node_grads[child] = g if prev is None else _sum_grads(prev, g, child, owned, create_graph)
+                    if prev is None:
+                        node_grads[child] = g
+                        heappush(ready, (-child.seq, child))
+                        child.output = x
+                    else:
+                        node_grads[child] = _sum_grads(prev, g, child, owned, create_graph)
             if not retain_graph and (node._saved is not None or fn.saves_inputs or fn.saves_output):
                 _release(node)
         # the walk's last locals would count as holders of the last gradients (see _accumulate)
@@ -308,11 +292,12 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
         _fp_state.reset(fp_token)
         if gc_was_enabled:
             _gc.enable()
-        for node in order:  # drop every output reference: none may outlive the pass (it is a cycle)
+        # after an error: drop the output references of the node that raised and of those still
+        # waiting (a finished node dropped its own); none may outlive the pass (it is a cycle)
+        if node is not None:
             node.output = None
-        for out in outputs:
-            if out.grad_fn is not None:
-                out.grad_fn.output = None
+        for node in node_grads:
+            node.output = None
 
     for entry in leaf_grads.values():
         if len(entry) > 2:  # gradients that waited (see _send_to_leaf): one sum
@@ -373,7 +358,7 @@ def _retain(node, grad, create_graph):
 def _release(node):
     """Free what ``node`` saved for backward (``retain_graph=False``; the caller checked that it saved
     something: its inputs, its output or ``save_for_backward`` values); a second backward then raises."""
-    node._released = True
+    node._saved = _RELEASED
     extra = node.__dict__
     if extra:
         # what forward stored on ctx (masks, custom values) is a saved buffer too; the slots a
@@ -383,7 +368,6 @@ def _release(node):
         extra.clear()
         if calls is not None:
             node.module_calls = calls
-    node._saved = None
 
 
 def _sum_grads(total, g, key, owned, create_graph):

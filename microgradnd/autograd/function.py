@@ -35,29 +35,19 @@ _Tensor = None  # microgradnd.tensor.Tensor, bound on first use (tensor.py impor
 # Floating-point errors (overflow, 0/0, inf-inf) give inf/NaN silently, as in PyTorch: every primitive's
 # forward runs with NumPy's error state set to "ignore". NumPy >= 2 keeps that state in a context
 # variable. Setting and resetting it around every op allocates a new context mapping and a token each
-# time (with the garbage collection they cause, ~1.5 us per op); instead each thread keeps one
-# ``contextvars.Context`` in which the state is "ignore" and runs forwards inside it (``Context.run``
-# allocates nothing). Inside a backward pass the state is already "ignore" and forwards run directly.
+# time (with the garbage collection they cause, ~1.5 us per op); instead forwards run inside one
+# ``contextvars.Context`` in which the state is "ignore" (``Context.run`` allocates nothing). A Context
+# can be entered by one thread at a time and not twice: when it is busy (another thread is inside, or a
+# forward applies an op), ``_run_fp_busy`` runs the forward under ``np.errstate`` instead.
 try:
     from numpy._core.umath import _extobj_contextvar as _fp_state, _make_extobj
 
     _FP_IGNORE = _make_extobj(all="ignore")
-    _fp_local = threading.local()
-
-    def _fp_run():
-        """``run`` of this thread's Context in which NumPy's floating-point errors are ignored (made on
-        first use).
-
-        The Context is a snapshot of the context at that moment: only NumPy code runs in it (array
-        forwards), and that reads nothing from context variables but the error state.
-        """
-        try:
-            return _fp_local.run
-        except AttributeError:
-            context = contextvars.copy_context()
-            context.run(_fp_state.set, _FP_IGNORE)
-            _fp_local.run = context.run
-            return _fp_local.run
+    # A snapshot of the importing context: only NumPy code runs in it (array forwards), and that
+    # reads nothing from context variables but the error state.
+    _FP_CONTEXT = contextvars.copy_context()
+    _FP_CONTEXT.run(_fp_state.set, _FP_IGNORE)
+    _run_fp = _FP_CONTEXT.run
 except ImportError:  # NumPy 1.x: the same through the public (slower) API
     class _LegacyFpState:
         @staticmethod
@@ -72,19 +62,26 @@ except ImportError:  # NumPy 1.x: the same through the public (slower) API
         def reset(old):
             np.seterr(**old)
 
-    def _run_ignoring_fp(fn, *args, **kwargs):
+    def _run_fp(fn, *args, **kwargs):
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
 
     _fp_state, _FP_IGNORE = _LegacyFpState(), object()
 
-    def _fp_run():
-        return _run_ignoring_fp
+
+def _run_fp_busy(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` ignoring floating-point errors, when ``_run_fp`` could not enter its context.
+
+    ``Context.run`` refuses an entered context before it runs anything, so the caller tells that case
+    from an error of ``fn`` itself by the traceback: it ends in the caller's own frame.
+    """
+    with np.errstate(all="ignore"):
+        return fn(*args, **kwargs)
 
 
 def _tensor_class():
-    global _Tensor, _make, _own_vc
-    from ..tensor import Tensor, _own_vc
+    global _Tensor, _make, _own_vc, _V0
+    from ..tensor import _V0, Tensor, _own_vc
 
     _Tensor = Tensor
     _make = Tensor._make  # bound once: looking up a classmethod builds a bound method per call
@@ -93,6 +90,7 @@ def _tensor_class():
 
 _make = None
 _own_vc = None  # microgradnd.tensor._own_vc, bound with the Tensor class
+_V0 = None  # microgradnd.tensor._V0 (the shared version counter of tensors never modified in place)
 
 
 class Node:
@@ -105,48 +103,44 @@ class Node:
     """
 
     __slots__ = (
-        "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions",
-        "_released", "_hooks", "_retained", "seq", "_versions_inputs", "_output_version", "edges",
-        "__dict__", "__weakref__",
+        "fn", "inputs", "kwargs", "needs_input_grad", "output", "_saved", "_versions", "_hooks",
+        "_retained", "seq", "_versions_inputs", "_output_version", "__dict__", "__weakref__",
     )
 
     _output_v = 0  # the output's version at forward (set on the instance only when not 0)
 
     def __init__(self, fn, inputs, kwargs):
+        # Op.apply's one- and two-input paths build nodes field by field (no __init__ call per op):
+        # a field added here must be added there (_apply1, _apply2); a test compares the three.
         self.fn = fn
         self.inputs = inputs
         self.kwargs = kwargs
         self.output = None  # set by the engine while backward runs (never kept: it would make a cycle)
-        self._saved = None
-        self._versions = None
-        self._released = False
+        self._saved = None  # save_for_backward's values (with _versions); _RELEASED after backward
         self._hooks = None
         self._retained = None
         self._versions_inputs = None  # input versions at forward, for ops that read their inputs
         self._output_version = None  # the output's version counter (a list), for ops that read the output
-        # each Tensor input's grad_fn at forward time (PyTorch's edges): a later in-place op that
-        # rebinds an input to a new node must not reroute this node's gradient (None: read x.grad_fn)
-        self.edges = None
         self.seq = _next_seq()
 
     # -- PyTorch's ctx API ------------------------------------------------------------------------
     def save_for_backward(self, *items):
         """Keep arrays or tensors for backward (``ctx.save_for_backward``); released after backward."""
+        Tensor = _Tensor or _tensor_class()
         self._saved = items
-        from ..tensor import Tensor
-
         self._versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in items)
 
     @property
     def saved_tensors(self):
         """What ``save_for_backward`` kept; raises if a backward already released it or a tensor was modified in place."""
-        if self._saved is None and self._released:
+        saved = self._saved
+        if saved is None:
+            return ()
+        if saved is _RELEASED:
             raise RuntimeError(_SECOND_BACKWARD)
-        saved = self._saved or ()
-        if self._versions is not None:
-            for i, (item, v) in enumerate(zip(saved, self._versions)):
-                if v is not None and item._vc[0] != v:
-                    raise RuntimeError(_modified_message(self.name(), i, item, v))
+        for i, (item, v) in enumerate(zip(saved, self._versions)):
+            if v is not None and item._vc[0] != v:
+                raise RuntimeError(_modified_message(self.name(), i, item, v))
         return saved
 
     saved_values = saved_tensors
@@ -198,6 +192,10 @@ def _modified_message(op, index, tensor, expected):
         f"version {expected}, but it is now at version {tensor._vc[0]}. Compute on a copy "
         f"(.clone()) instead of modifying it in place, or do the in-place change after backward()."
     )
+
+
+# Node._saved after backward released the node: a second backward (or saved_tensors) then raises
+_RELEASED = ("released by backward",)
 
 
 class _RemovableHandle:
@@ -273,88 +271,143 @@ def _records(args, Tensor):
 
 
 class _Scratch:
-    """The ``ctx`` a primitive's forward gets when nothing is recorded: it may set attributes on it
-    (masks for backward), which are dropped at once. Building a ``Node`` there would be wasted work
-    on every op run under ``no_grad`` and on every op a backward pass runs."""
+    """The ``ctx`` a primitive's forward gets when nothing is recorded (``_SCRATCH``, one for all): what
+    forward keeps on it for backward (masks) is dropped at once. Building a ``Node``, or any object,
+    there would be wasted work on every op run under ``no_grad`` and on every op a backward pass runs."""
 
+    __slots__ = ()
     needs_input_grad = ()
     inputs = ()
     kwargs = {}
 
+    def __setattr__(self, name, value):
+        pass  # nothing is recorded: no backward will read it
 
-# needs_input_grad of a two-input op, shared: (need_a, need_b) -> the tuple (no allocation per op)
-_NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
-# input versions of a two-input op that saves its inputs, for the common small versions
-_VERSIONS2 = {(a, b): (a, b) for a in (None, 0, 1, 2, 3) for b in (None, 0, 1, 2, 3)}
+
+_SCRATCH = _Scratch()
+_new = object.__new__
+CROSSED = "crossed"  # Op.saves_inputs of a·b and a @ b (see Op)
+_NO_KWARGS = {}  # the kwargs of every node recorded without keyword arguments (shared: never mutated)
+# needs_input_grad of one- and two-input ops, shared (no tuple per op)
+_NEEDS1 = (True,)
+_NEEDS_TT, _NEEDS_TF, _NEEDS_FT = (True, True), (True, False), (False, True)
+# input versions of a two-input op that saves its inputs, in the common case: nothing modified yet
+_V00, _V0N, _VN0 = (0, 0), (0, None), (None, 0)
+
+
+def _apply2(cls, a, b):
+    """``cls.apply(a, b)``: an op with two positional inputs and no keyword arguments.
+
+    The hot path of the library (``+``, ``*``, ``@`` and the ops a backward pass runs), spelled out:
+    no argument tuples or dicts, no ``Node.__init__`` call, no tuple built for what is shared.
+    """
+    Tensor = _Tensor or _tensor_class()
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    need_a = ta and a._rg
+    need_b = tb and b._rg
+    record = (need_a or need_b) and _state.enabled
+    if record:
+        # Node.__init__'s fields, set here without the call
+        ctx = _new(Node)
+        ctx.fn = cls
+        ctx.inputs = (a, b)
+        ctx.kwargs = _NO_KWARGS
+        ctx.output = None
+        ctx._saved = None
+        ctx._hooks = None
+        ctx._retained = None
+        ctx._versions_inputs = None
+        ctx._output_version = None
+        ctx.seq = _next_seq()
+    else:
+        ctx = _SCRATCH
+    try:
+        out = _run_fp(cls.forward, ctx, a._data if ta else a, b._data if tb else b)
+    except RuntimeError as error:
+        if error.__traceback__.tb_next is not None:  # raised by the forward, not by Context.run
+            raise
+        out = _run_fp_busy(cls.forward, ctx, a._data if ta else a, b._data if tb else b)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not record:
+        return _make(out, None)
+    ctx.needs_input_grad = (_NEEDS_TT if need_b else _NEEDS_TF) if need_a else _NEEDS_FT
+    saves = cls.saves_inputs
+    if saves:
+        if saves is CROSSED:  # a is read only for b's gradient and b only for a's (as PyTorch saves)
+            va = a._vc[0] if ta and need_b else None
+            vb = b._vc[0] if tb and need_a else None
+        else:
+            va = a._vc[0] if ta else None
+            vb = b._vc[0] if tb else None
+        if va == 0:
+            ctx._versions_inputs = _V00 if vb == 0 else _V0N if vb is None else (va, vb)
+        else:
+            ctx._versions_inputs = _VN0 if va is None and vb == 0 else (va, vb)
+    result = _make(out, ctx)
+    if cls.saves_output:
+        ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
+    return result
+
+
+def _apply1(cls, a):
+    """``cls.apply(a)``: an op with one positional input and no keyword arguments (see ``_apply2``)."""
+    Tensor = _Tensor or _tensor_class()
+    ta = isinstance(a, Tensor)
+    record = ta and a._rg and _state.enabled
+    if record:
+        # Node.__init__'s fields, set here without the call
+        ctx = _new(Node)
+        ctx.fn = cls
+        ctx.inputs = (a,)
+        ctx.kwargs = _NO_KWARGS
+        ctx.output = None
+        ctx._saved = None
+        ctx._hooks = None
+        ctx._retained = None
+        ctx._versions_inputs = None
+        ctx._output_version = None
+        ctx.seq = _next_seq()
+    else:
+        ctx = _SCRATCH
+    try:
+        out = _run_fp(cls.forward, ctx, a._data if ta else a)
+    except RuntimeError as error:
+        if error.__traceback__.tb_next is not None:  # raised by the forward, not by Context.run
+            raise
+        out = _run_fp_busy(cls.forward, ctx, a._data if ta else a)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not record:
+        return _make(out, None)
+    ctx.needs_input_grad = _NEEDS1
+    if cls.saves_inputs:
+        ctx._versions_inputs = _V0 if a._vc is _V0 else (a._vc[0],)
+    result = _make(out, ctx)
+    if cls.saves_output:
+        ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
+    return result
 
 
 def _apply_array_op(cls, *args, **kwargs):
-    """``Op.apply``: forward on arrays; a ``Node`` only when an input requires grad in grad mode.
-
-    The hot path of the library (every primitive, also every op a backward pass runs), so the one-
-    and two-input cases are spelled out: no lists, no generators, no Node or error-state token when
-    neither is needed.
-    """
+    """``Op.apply``: forward on arrays; a ``Node`` only when an input requires grad in grad mode."""
+    if not kwargs:
+        nargs = len(args)
+        if nargs == 2:
+            return _apply2(cls, args[0], args[1])
+        if nargs == 1:
+            return _apply1(cls, args[0])
     Tensor = _Tensor or _tensor_class()
-    nargs = len(args)
-    if nargs == 2:
-        a, b = args
-        ta = isinstance(a, Tensor)
-        tb = isinstance(b, Tensor)
-        need_a = ta and a._rg
-        need_b = tb and b._rg
-        record = (need_a or need_b) and _state.enabled
-        ctx = Node(cls, args, kwargs) if record else _Scratch()
-        if _fp_state.get() is _FP_IGNORE:  # already ignoring (inside a backward pass)
-            out = (cls.forward(ctx, a._data if ta else a, b._data if tb else b, **kwargs) if kwargs
-                   else cls.forward(ctx, a._data if ta else a, b._data if tb else b))
-        else:
-            # (an empty **kwargs passed through costs ~0.1 us per op)
-            out = (_fp_run()(cls.forward, ctx, a._data if ta else a, b._data if tb else b, **kwargs)
-                   if kwargs else _fp_run()(cls.forward, ctx, a._data if ta else a, b._data if tb else b))
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if not record:
-            return _make(out, None)
-        ctx.needs_input_grad = _NEEDS2[need_a, need_b]
-        if cls.saves_inputs:
-            va = a._vc[0] if ta else None
-            vb = b._vc[0] if tb else None
-            ctx._versions_inputs = _VERSIONS2.get((va, vb)) or (va, vb)
-        result = _make(out, ctx)
-        ctx.edges = (a.grad_fn if need_a else None, b.grad_fn if need_b else None)
-        if cls.saves_output:
-            ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
-        return result
-    if nargs == 1:
-        a = args[0]
-        ta = isinstance(a, Tensor)
-        record = ta and a._rg and _state.enabled
-        ctx = Node(cls, args, kwargs) if record else _Scratch()
-        if _fp_state.get() is _FP_IGNORE:
-            out = cls.forward(ctx, a._data if ta else a, **kwargs) if kwargs else cls.forward(ctx, a._data if ta else a)
-        else:
-            out = (_fp_run()(cls.forward, ctx, a._data if ta else a, **kwargs) if kwargs
-                   else _fp_run()(cls.forward, ctx, a._data if ta else a))
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if not record:
-            return _make(out, None)
-        ctx.needs_input_grad = _NEEDS1
-        if cls.saves_inputs:
-            ctx._versions_inputs = (a._vc[0],)
-        result = _make(out, ctx)
-        ctx.edges = (a.grad_fn,)
-        if cls.saves_output:
-            ctx._output_version = _own_vc(result)  # the output's version counter, expected at 0
-        return result
     record = _records(args, Tensor)
-    ctx = Node(cls, args, kwargs) if record else _Scratch()
+    ctx = Node(cls, args, kwargs or _NO_KWARGS) if record else _SCRATCH
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-    if _fp_state.get() is _FP_IGNORE:
-        out = cls.forward(ctx, *arrays, **kwargs)
-    else:
-        out = _fp_run()(cls.forward, ctx, *arrays, **kwargs)
+    try:
+        out = _run_fp(cls.forward, ctx, *arrays, **kwargs)
+    except RuntimeError as error:
+        if error.__traceback__.tb_next is not None:  # raised by the forward, not by Context.run
+            raise
+        out = _run_fp_busy(cls.forward, ctx, *arrays, **kwargs)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if not record:
@@ -364,28 +417,15 @@ def _apply_array_op(cls, *args, **kwargs):
     return result
 
 
-_NEEDS1 = (True,)
-
-
 def _record_inputs(ctx, cls, args, result):
-    """Store on ``ctx`` which inputs need a gradient, their versions and nodes now (PyTorch's edges)."""
+    """Store on ``ctx`` which inputs need a gradient and, for ops that read them, their versions."""
     Tensor = _Tensor
-    needs = []
-    versions = []
-    edges = []
-    for a in args:
-        if isinstance(a, Tensor):
-            needs.append(a._rg)
-            versions.append(a._vc[0])
-            edges.append(a.grad_fn if a._rg else None)
-        else:
-            needs.append(False)
-            versions.append(None)
-            edges.append(None)
-    ctx.needs_input_grad = tuple(needs)
-    ctx.edges = tuple(edges)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
     if cls.saves_inputs:
-        ctx._versions_inputs = tuple(versions)
+        ctx._versions_inputs = versions = tuple(a._vc[0] if isinstance(a, Tensor) else None for a in args)
+        if cls.saves_inputs is CROSSED and len(args) == 2:
+            need_a, need_b = ctx.needs_input_grad
+            ctx._versions_inputs = (versions[0] if need_b else None, versions[1] if need_a else None)
     if cls.saves_output:
         ctx._output_version = _own_vc(result)
         if result._vc[0]:
@@ -396,7 +436,10 @@ class Op(Function):
     """Base for primitive ops: ``forward`` on NumPy arrays, ``backward`` with Tensor ops (see module doc)."""
 
     array_level = True
-    saves_inputs = True  # an Op's backward reads ctx.inputs unless it says otherwise
+    # An Op's backward reads ctx.inputs unless it says otherwise: False (reads none), or CROSSED for
+    # a two-input op whose backward reads each input only for the other's gradient (a·b, a @ b). A
+    # read input modified in place before backward makes backward raise, as in PyTorch.
+    saves_inputs = True
     apply = classmethod(_apply_array_op)
 
     # Domain metadata used by the generated gradient tests (see microgradnd.ops.registry).

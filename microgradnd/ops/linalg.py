@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd.function import CROSSED, Op
 from ..dtypes import result_type
 from .registry import OpSpec, add_spec, register
 from .util import Tensor, as_operand
@@ -12,6 +12,8 @@ from .util import Tensor, as_operand
 @register("matmul", arity=2, broadcast=False, shapes=lambda rng: _matmul_shapes(rng))
 class MatMul(Op):
     """out = a @ b;  d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands are promoted, batch dims summed back)"""
+
+    saves_inputs = CROSSED
 
     @staticmethod
     def forward(ctx, a, b):
