@@ -222,9 +222,15 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 captured[id(wanted_node[id(node)])] = grad
             versions = node._versions_inputs
             if versions is not None:
-                for x, v in zip(node.inputs, versions):
-                    if v is not None and x._vc[0] != v:
+                if len(versions) == 2:  # the common case, without a loop
+                    v0, v1 = versions
+                    x0, x1 = node.inputs
+                    if (v0 is not None and x0._vc[0] != v0) or (v1 is not None and x1._vc[0] != v1):
                         check_versions(node)  # raises, naming the op and the input
+                else:
+                    for x, v in zip(node.inputs, versions):
+                        if v is not None and x._vc[0] != v:
+                            check_versions(node)
             out_vc = node._output_version
             if out_vc is not None and out_vc[0] != node._output_v:
                 check_versions(node)
@@ -245,12 +251,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 )
             if anomaly:
                 _check_anomaly(node, grads)
-            needs = node.needs_input_grad
             nseq = node.seq
-            i = -1
-            for x, g in zip(inputs_, grads):
-                i += 1
-                if g is None or not needs[i]:
+            for x, g, need in zip(inputs_, grads, node.needs_input_grad):
+                if g is None or not need:
                     continue  # no gradient, or x did not require grad when this node was recorded
                 child = x.grad_fn  # the node that made x (at forward time: see _producer)
                 if child is None:
@@ -273,8 +276,13 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     gd = g._data
                 if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
                     g = g.to(xd.dtype)
+                    gd = g._data
                 if child is None:
-                    _send_to_leaf(leaf_grads, owned, x, g, create_graph)
+                    entry = leaf_grads.get(id(x))
+                    if entry is not None and not create_graph and gd.size <= _SMALL:
+                        entry.append(gd)  # _send_to_leaf's common case, inlined
+                    else:
+                        _send_to_leaf(leaf_grads, owned, x, g, create_graph)
                 else:
                     prev = node_grads.get(child)
                     if prev is None:
@@ -284,7 +292,10 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     else:
                         node_grads[child] = _sum_grads(prev, g, child, owned, create_graph)
             if not retain_graph and (node._saved is not None or fn.saves_inputs or fn.saves_output):
-                _release(node)
+                node._saved = _RELEASED  # a second backward through this node raises
+                extra = node.__dict__
+                if extra:
+                    _release_extra(node, extra)
         # the walk's last locals would count as holders of the last gradients (see _accumulate)
         grads = g = gd = x = grad = None
     finally:
@@ -355,19 +366,17 @@ def _retain(node, grad, create_graph):
         t.grad = Tensor._make(np.array(total, copy=True), None)
 
 
-def _release(node):
-    """Free what ``node`` saved for backward (``retain_graph=False``; the caller checked that it saved
-    something: its inputs, its output or ``save_for_backward`` values); a second backward then raises."""
-    node._saved = _RELEASED
-    extra = node.__dict__
-    if extra:
-        # what forward stored on ctx (masks, custom values) is a saved buffer too; the slots a
-        # drawing or a recomputation needs (fn, inputs, kwargs) stay, and so does the nn.Module
-        # mark that draw_graph(collapse_modules=True) reads
-        calls = extra.get("module_calls")
-        extra.clear()
-        if calls is not None:
-            node.module_calls = calls
+def _release_extra(node, extra):
+    """Free what forward stored on ``node`` beyond its slots (``extra``, its ``__dict__``: masks,
+    custom values), a saved buffer too, when backward released the node (``retain_graph=False``).
+
+    The slots a drawing or a recomputation needs (fn, inputs, kwargs) stay, and so does the
+    nn.Module mark that ``draw_graph(collapse_modules=True)`` reads.
+    """
+    calls = extra.get("module_calls")
+    extra.clear()
+    if calls is not None:
+        node.module_calls = calls
 
 
 def _sum_grads(total, g, key, owned, create_graph):

@@ -21,6 +21,7 @@ are returned in the *broadcast* shape; the engine sums them back to each input's
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import threading
 
@@ -432,6 +433,15 @@ def _record_inputs(ctx, cls, args, result):
             ctx._output_v = result._vc[0]
 
 
+def _plain_arity(forward):
+    """The number of inputs of ``forward(ctx, ...)`` when it takes only plain positional parameters
+    (no defaults, ``*args``, ``**kwargs`` or keyword-only ones), else None."""
+    code = getattr(forward, "__code__", None)
+    if code is None or forward.__defaults__ or code.co_kwonlyargcount or code.co_flags & 0x0C:
+        return None  # 0x04 CO_VARARGS, 0x08 CO_VARKEYWORDS
+    return code.co_argcount - 1
+
+
 class Op(Function):
     """Base for primitive ops: ``forward`` on NumPy arrays, ``backward`` with Tensor ops (see module doc)."""
 
@@ -441,6 +451,19 @@ class Op(Function):
     # read input modified in place before backward makes backward raise, as in PyTorch.
     saves_inputs = True
     apply = classmethod(_apply_array_op)
+
+    def __init_subclass__(cls, **kwargs):
+        # An op whose forward takes exactly one or two inputs (no defaults, no keywords) gets as
+        # ``apply`` the fixed-arity path itself, bound to the class by a partial: calling it then
+        # builds no bound method, argument tuple or kwargs dict (~2k instructions of every op).
+        super().__init_subclass__(**kwargs)
+        arity = _plain_arity(cls.forward)
+        if arity == 1:
+            cls.apply = functools.partial(_apply1, cls)
+        elif arity == 2:
+            cls.apply = functools.partial(_apply2, cls)
+        else:
+            cls.apply = classmethod(_apply_array_op)
 
     # Domain metadata used by the generated gradient tests (see microgradnd.ops.registry).
 

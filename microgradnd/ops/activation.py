@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Op, _apply2
+from ..autograd.function import Op
 from . import buffers
 from ..dtypes import get_default_dtype
 from .elementwise import exp, where
@@ -32,7 +32,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _apply2(SigmoidBackward, grad, ctx.output)  # SigmoidBackward.apply, unpacked
+        return SigmoidBackward.apply(grad, ctx.output)
 
 
 @register("sigmoid_backward", arity=2, broadcast=False, smooth=True, domain=(0.05, 0.95))
@@ -49,7 +49,7 @@ class SigmoidBackward(Op):
     def backward(ctx, gg):
         grad, y = ctx.inputs
         need_g, need_y = ctx.needs_input_grad
-        return (_apply2(SigmoidBackward, gg, y) if need_g else None,
+        return (SigmoidBackward.apply(gg, y) if need_g else None,
                 gg * grad * (1.0 - 2.0 * y) if need_y else None)
 
 
@@ -66,7 +66,7 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _apply2(TanhBackward, grad, ctx.output)  # TanhBackward.apply, unpacked
+        return TanhBackward.apply(grad, ctx.output)
 
 
 @register("tanh_backward", arity=2, broadcast=False, smooth=True, domain=(-0.95, 0.95))
@@ -83,7 +83,7 @@ class TanhBackward(Op):
     def backward(ctx, gg):
         grad, y = ctx.inputs
         need_g, need_y = ctx.needs_input_grad
-        return (_apply2(TanhBackward, gg, y) if need_g else None,
+        return (TanhBackward.apply(gg, y) if need_g else None,
                 gg * grad * y * -2.0 if need_y else None)
 
 
@@ -100,7 +100,7 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _apply2(ReluBackward, grad, ctx.output)  # ReluBackward.apply, unpacked
+        return ReluBackward.apply(grad, ctx.output)
 
 
 @register("relu_backward", arity=2, broadcast=False, smooth=False, avoid=((1, 0.0, 0.05),))
@@ -124,7 +124,7 @@ class ReluBackward(Op):
     def backward(ctx, gg):
         grad, y = ctx.inputs
         need_g, need_y = ctx.needs_input_grad
-        return (_apply2(ReluBackward, gg, y) if need_g else None,
+        return (ReluBackward.apply(gg, y) if need_g else None,
                 mask_tensor(np.zeros(y.shape), y) if need_y else None)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import CROSSED, Op, _apply1, _apply2
+from ..autograd.function import CROSSED, Op, _apply2
 from ..dtypes import get_default_dtype, result_type
 from .registry import OpSpec, add_spec, register
 from .util import Tensor, as_operand, constant, mask_tensor
@@ -43,7 +43,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, _apply1(Neg, grad) if ctx.needs_input_grad[1] else None
+        return grad, Neg.apply(grad) if ctx.needs_input_grad[1] else None
 
 
 @register("mul", arity=2, smooth=True)
@@ -62,8 +62,7 @@ class Mul(Op):
         need_a, need_b = ctx.needs_input_grad
         # the primitive itself, not the `*` operator: forward already promoted both operands to one
         # dtype and checked their shapes, so the operator's checks would be pure overhead here
-        # (_apply2(Mul, ...) is Mul.apply(...) for two positional inputs, without its packing)
-        return (_apply2(Mul, grad, b) if need_a else None), (_apply2(Mul, grad, a) if need_b else None)
+        return (Mul.apply(grad, b) if need_a else None), (Mul.apply(grad, a) if need_b else None)
 
 
 @register("div", arity=2, smooth=True, domain=(-3.0, 3.0), avoid=((1, 0.0, 0.3),))
@@ -78,8 +77,8 @@ class Div(Op):
     def backward(ctx, grad):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        ga = _apply2(Div, grad, b) if need_a else None
-        gb = _apply2(Div, _apply2(Mul, _apply1(Neg, grad), a), _apply2(Mul, b, b)) if need_b else None
+        ga = Div.apply(grad, b) if need_a else None
+        gb = Div.apply(Mul.apply(Neg.apply(grad), a), Mul.apply(b, b)) if need_b else None
         return ga, gb
 
 
@@ -409,7 +408,7 @@ def _binary(op, a, b, name):
         dtype = result_type(a, b)
         a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
     try:
-        return _apply2(op, a, b)  # op.apply(a, b) without the bound method and argument packing
+        return _apply2(op, a, b)  # op.apply(a, b) without looking up and calling the partial
     except ValueError:
         sa, sb = np.shape(_raw(a)), np.shape(_raw(b))
         try:

@@ -232,3 +232,21 @@ def test_topological_order_follows_the_recorded_producers():
     y.mul_(2)
     names = [n.name() for n in mg.autograd.topological_order([z])]
     assert names == ["MulBackward", "ExpBackward"]  # not the MulBackward that y.mul_ recorded
+
+
+class _Float64Grad(mg.autograd.Function):
+    """Returns its gradient as float64 whatever the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return mg.tensor(grad.numpy().astype(np.float64) * 3, dtype=mg.float64)
+
+
+def test_a_leaf_used_twice_gets_gradients_cast_to_its_dtype():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)  # float32
+    (_Float64Grad.apply(x) + _Float64Grad.apply(x) * 2).sum().backward()
+    assert x.grad.dtype == mg.float32 and x.grad.tolist() == [9.0, 9.0]
