@@ -186,6 +186,8 @@ def blas_info():
     for var in ("MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"):
         info[var] = os.environ.get(var)
     info["OPENBLAS_L2_SIZE"] = os.environ.get("OPENBLAS_L2_SIZE")
+    # dropped for the import workload's processes (it measures a warm import; see import_time.py)
+    info["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE")
     return info
 
 

@@ -97,6 +97,9 @@ def table(report):
     malloc = {v: b[v] for v in ("MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_") if b.get(v)}
     env_line += (" glibc allocator settings: " + ", ".join(f"{k}={v}" for k, v in malloc.items()) + "."
                  if malloc else " glibc allocator: defaults (no MALLOC_* variables).")
+    if b.get("PYTHONDONTWRITEBYTECODE"):
+        env_line += (" PYTHONDONTWRITEBYTECODE was set: the import workload drops it and measures a warm"
+                     " import (bytecode cached).")
     th_info = next((r for e in w.values() for r in e.get("runs", {}).get("torch", []) if "torch_version" in r), {})
     machine = [
         f"- Run: {report['date']}, commit `{m.get('git_commit')}`, {report['repeats']} fresh processes per "
