@@ -457,6 +457,8 @@ class Op(Function):
         # ``apply`` the fixed-arity path itself, bound to the class by a partial: calling it then
         # builds no bound method, argument tuple or kwargs dict (~2k instructions of every op).
         super().__init_subclass__(**kwargs)
+        if "apply" in cls.__dict__:
+            return  # the subclass defines its own
         arity = _plain_arity(cls.forward)
         if arity == 1:
             cls.apply = functools.partial(_apply1, cls)

@@ -250,3 +250,35 @@ def test_a_leaf_used_twice_gets_gradients_cast_to_its_dtype():
     x = mg.tensor([1.0, 2.0], requires_grad=True)  # float32
     (_Float64Grad.apply(x) + _Float64Grad.apply(x) * 2).sum().backward()
     assert x.grad.dtype == mg.float32 and x.grad.tolist() == [9.0, 9.0]
+
+
+def test_apply_of_an_op_follows_the_arity_of_its_forward():
+    class Twice(Op):
+        saves_inputs = False
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    class Scaled(Op):
+        saves_inputs = False
+
+        @staticmethod
+        def forward(ctx, x, k=3.0):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.kwargs.get("k", 3.0)
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = Twice.apply(x) + Scaled.apply(x) + Scaled.apply(x, k=0.5)
+    assert y.tolist() == [5.5, 11.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [5.5, 5.5]
+    with pytest.raises(TypeError):
+        Twice.apply(x, x)  # forward takes one input
