@@ -26,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import _SCRATCH, Op
 from . import buffers
 from .elementwise import Mul
 from .reduce import Sum
@@ -369,8 +369,8 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
         win = _pool_windows(x, kernel, stride, padding, dilation)
-        # the arg-max comes out of the same comparisons as the max; only a recorded pass needs it
-        best, arg = _window_max(win, with_arg=grad_mode.is_grad_enabled())
+        # the arg-max comes out of the same comparisons as the max; only a recorded node needs it
+        best, arg = _window_max(win, with_arg=ctx is not _SCRATCH)
         if arg is not None:
             ctx.arg = arg  # (N, C, OH, OW) small ints; released after backward
         return best
