@@ -100,8 +100,10 @@ def topological_order(roots):
                 if child is None:
                     if not x._rg:
                         child = _producer(x, nseq)  # detached after this node was recorded
-                elif child.seq > nseq:
-                    child = _producer(x, nseq)  # rebound by an in-place op after this node
+                elif child.seq >= nseq:
+                    # rebound by an in-place op after this node was recorded (equal: x.add_(x)
+                    # made this very node x's grad_fn; a node never consumes its own output)
+                    child = _producer(x, nseq)
                 if child is not None and child not in seen:
                     seen.add(child)
                     stack.append(child)
@@ -118,6 +120,32 @@ def _producer(x, nseq):
         if replaced_at > nseq:
             return before
     return x.grad_fn
+
+
+_DETACHED_SAVED = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_(). This is not "
+    "supported: an op recorded before the detach_() reads it in backward; use the out-of-place "
+    ".detach() instead"
+)
+
+
+def _reads(node, x):
+    """Whether ``node``'s backward reads ``x`` (a saved input, or a value in save_for_backward)."""
+    versions = node._versions_inputs
+    if versions is not None and any(v is not None for a, v in zip(node.inputs, versions) if a is x):
+        return True
+    saved = node._saved
+    return type(saved) is tuple and saved is not _RELEASED and any(s is x for s in saved)
+
+
+def _check_saved(node):
+    """Raise for what ``node``'s backward reads: an input detached in place since forward (checked
+    first, as PyTorch does) or a value modified in place (``check_versions``)."""
+    for x in node.inputs:
+        if (isinstance(x, Tensor) and x.grad_fn is None and not x._rg and _reads(node, x)
+                and _producer(x, node.seq) is not None):
+            raise RuntimeError(_DETACHED_SAVED)
+    check_versions(node)
 
 
 def _as_tensor_grad(value, like):
@@ -226,11 +254,11 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                     v0, v1 = versions
                     x0, x1 = node.inputs
                     if (v0 is not None and x0._vc[0] != v0) or (v1 is not None and x1._vc[0] != v1):
-                        check_versions(node)  # raises, naming the op and the input
+                        _check_saved(node)  # raises, naming the op and the input
                 else:
                     for x, v in zip(node.inputs, versions):
                         if v is not None and x._vc[0] != v:
-                            check_versions(node)
+                            _check_saved(node)
             out_vc = node._output_version
             if out_vc is not None and out_vc[0] != node._output_v:
                 check_versions(node)
@@ -259,7 +287,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
                 if child is None:
                     if not x._rg:
                         child = _producer(x, nseq)  # detached after this node was recorded
-                elif child.seq > nseq:
+                        if child is not None and _reads(node, x):
+                            raise RuntimeError(_DETACHED_SAVED)
+                elif child.seq >= nseq:
                     child = _producer(x, nseq)  # rebound by an in-place op after this node
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g), None)

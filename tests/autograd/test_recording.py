@@ -282,3 +282,31 @@ def test_apply_of_an_op_follows_the_arity_of_its_forward():
     assert x.grad.tolist() == [5.5, 5.5]
     with pytest.raises(TypeError):
         Twice.apply(x, x)  # forward takes one input
+
+
+def test_an_in_place_op_that_reads_its_own_target():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    y.add_(y)  # y's new node reads y as it was: no cycle, one pass
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    x2 = mg.tensor([1.0, 2.0], requires_grad=True)
+    y2 = x2 * 1.0
+    y2.mul_(y2)  # mul reads its inputs: the second one changed under it (PyTorch raises too)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y2.sum().backward()
+
+
+def test_detaching_a_value_that_backward_reads_raises_like_pytorch():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    t = x * 2
+    u = (t * t).sum()  # mul reads t
+    t.detach_()
+    with pytest.raises(RuntimeError, match="detached in-place"):
+        u.backward()
+    x2 = mg.tensor([1.0, 2.0], requires_grad=True)
+    e = (x2 * 2).exp()  # exp reads its output, not its input
+    s = e.sum()
+    e.detach_()
+    s.backward()  # PyTorch allows it as well
+    assert np.allclose(x2.grad.numpy(), 2 * np.exp([2.0, 4.0]))
