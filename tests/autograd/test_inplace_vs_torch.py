@@ -12,7 +12,8 @@ import microgradnd as mg
 torch = pytest.importorskip("torch")
 
 # (kind, i, j, constant): kind picks the step, i and j pick tensors (mod the number alive)
-_STEP = st.tuples(st.sampled_from(["mul", "add", "tanh", "exp", "mul_", "add_", "mul_const_", "detach_"]),
+_STEP = st.tuples(st.sampled_from(["mul", "add", "tanh", "exp", "mul_", "add_", "mul_const_", "detach_",
+                                   "slice_mul_", "slice"]),
                   st.integers(0, 7), st.integers(0, 7), st.sampled_from([0.5, 2.0, -1.5]))
 
 
@@ -38,6 +39,10 @@ def _run(fw, program, x0, w0):
             a.mul_(c)
         elif kind == "detach_":
             a.detach_()
+        elif kind == "slice_mul_":  # through a basic-indexing view: the base changes too
+            a[1:].mul_(c)
+        elif kind == "slice":  # a consumer of a view of a
+            alive.append(b * a[0])
     outputs = [t for t in alive if t.requires_grad]
     if not outputs:
         return "nothing requires grad"
