@@ -1,15 +1,17 @@
 """Grad mode: whether ops record the graph (``torch.no_grad`` and friends).
 
-The only global state of the engine besides the RNG. ``no_grad``, ``enable_grad`` and
+The only global state of the engine besides the RNG, kept per thread as PyTorch does. ``no_grad``, ``enable_grad`` and
 ``set_grad_enabled`` work as context managers and as decorators, like PyTorch's.
 """
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
+class _GradMode(threading.local):
+    """Per thread, as in PyTorch: ``no_grad`` in one thread (or a backward pass running there) leaves
+    the others recording. Every thread starts with recording on."""
 
     def __init__(self):
         self.enabled = True

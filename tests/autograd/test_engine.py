@@ -515,3 +515,32 @@ def test_fresh_gradient_becomes_grad_without_a_copy():
     Twice.apply(w).backward(mg.ones(4, 3))  # accumulates in place into it
     assert id(w.grad.numpy()) == ids[0]
     np.testing.assert_array_equal(w.grad.numpy(), np.full((4, 3), 4.0, dtype=np.float32))
+
+
+def test_grad_mode_is_per_thread_like_pytorch():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def other():
+        seen["start"] = mg.is_grad_enabled()  # a new thread starts with recording on
+        with mg.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["inside"] = mg.is_grad_enabled()
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert inside.wait(5)
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3  # recorded here while the other thread is inside no_grad
+    release.set()
+    t.join()
+    assert mg.is_grad_enabled() and y.requires_grad and y.grad_fn is not None
+    assert seen == {"start": True, "inside": False}
+    with mg.no_grad():
+        t2 = threading.Thread(target=lambda: seen.update(fresh=mg.is_grad_enabled()))
+        t2.start()
+        t2.join()
+    assert seen["fresh"] is True
