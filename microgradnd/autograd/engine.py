@@ -96,14 +96,7 @@ def topological_order(roots):
         nseq = node.seq
         for x, need in zip(node.inputs, node.needs_input_grad):
             if need:
-                child = x.grad_fn
-                if child is None:
-                    if not x._rg:
-                        child = _producer(x, nseq)  # detached after this node was recorded
-                elif child.seq >= nseq:
-                    # rebound by an in-place op after this node was recorded (equal: x.add_(x)
-                    # made this very node x's grad_fn; a node never consumes its own output)
-                    child = _producer(x, nseq)
+                child = _producer(x, nseq)
                 if child is not None and child not in seen:
                     seen.add(child)
                     stack.append(child)
@@ -113,13 +106,23 @@ def topological_order(roots):
 def _producer(x, nseq):
     """The node that made ``x`` as the node created at ``nseq`` saw it (PyTorch's forward-time edge).
 
-    ``x.grad_fn`` unless an in-place op (or ``detach_``) changed it after that node was recorded: the
-    tensor then lists each earlier ``grad_fn`` with the sequence number at which it was replaced.
+    ``x.grad_fn`` (None for a leaf) unless an in-place op (or ``detach_``) changed it after that node
+    was recorded: the tensor then lists each earlier ``grad_fn`` with the sequence number at which it
+    was replaced. ``run_backward`` inlines the first two tests and calls this for the rest.
     """
+    fn = x.grad_fn
+    if fn is None:
+        if x._rg:
+            return None  # a leaf
+        # else: detached after the node was recorded (or never made by an op)
+    elif fn.seq < nseq:
+        return fn  # made before the node, unchanged since
+    # else: rebound by an in-place op after the node was recorded (equal: x.add_(x) made the node
+    # itself x's grad_fn; a node never consumes its own output)
     for replaced_at, before in getattr(x, "_history", ()):
         if replaced_at > nseq:
             return before
-    return x.grad_fn
+    return fn
 
 
 _DETACHED_SAVED = (
@@ -283,7 +286,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
             for x, g, need in zip(inputs_, grads, node.needs_input_grad):
                 if g is None or not need:
                     continue  # no gradient, or x did not require grad when this node was recorded
-                child = x.grad_fn  # the node that made x (at forward time: see _producer)
+                child = x.grad_fn  # the node that made x (at forward time: _producer's fast tests)
                 if child is None:
                     if not x._rg:
                         child = _producer(x, nseq)  # detached after this node was recorded

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
-import threading
 
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Grad mode: whether ops record the graph (``torch.no_grad`` and friends).
 
-The only global state of the engine besides the RNG, kept per thread as PyTorch does. ``no_grad``, ``enable_grad`` and
-``set_grad_enabled`` work as context managers and as decorators, like PyTorch's.
+The only global state of the engine besides the RNG, kept per thread as PyTorch does. ``no_grad``,
+``enable_grad`` and ``set_grad_enabled`` work as context managers and as decorators, like PyTorch's.
 """
 from __future__ import annotations
 
