@@ -307,6 +307,11 @@ def main(argv=None):
         if name == "mlp_train" and "gemm_fraction" in mg:
             print(f"    GEMM: microgradnd {mg['gflops']:.0f} GFLOP/s = {100 * mg['gemm_fraction']:.0f}% of NumPy's "
                   f"{mg['numpy_gemm_gflops']:.0f} GFLOP/s for these shapes; pytorch {th.get('gflops', 0):.0f} GFLOP/s")
+        if name == "mlp_train" and "numpy_train_value" in mg:
+            floor = f" = {mg['numpy_train_value'] / th['median']:.3g} of pytorch's" if th.get("median") else ""
+            print(f"    the same training hand-written in bare NumPy (the floor for a NumPy engine): "
+                  f"{mg['numpy_train_value']:.3g} s/epoch{floor}; microgradnd takes "
+                  f"{mg['median'] / mg['numpy_train_value']:.3g}x that")
         if name == "digits_train" and "test_accuracy" in mg:
             print(f"    test accuracy: microgradnd {mg['test_accuracy']:.3f}, pytorch {th.get('test_accuracy', float('nan')):.3f}")
         if name == "memory" and "peak_rss_mb" in mg:

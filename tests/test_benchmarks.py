@@ -56,6 +56,9 @@ def test_quick_run_reports_what_it_measured(quick_report):
     _, report = quick_report
     mlp = report["workloads"]["mlp_train"]["mg"]
     assert mlp["unit"] == "s/epoch" and 0 < mlp["gemm_fraction"] and mlp["numpy_gemm_gflops"] > 0
+    # the hand-written NumPy floor trains the very same model: it must end on microgradnd's loss
+    assert mlp["numpy_train_value"] > 0
+    assert abs(mlp["numpy_train_loss"] - mlp["loss"]) <= 1e-4 * abs(mlp["loss"])
     digits = report["workloads"]["digits_train"]["mg"]
     assert 0.5 < digits["test_accuracy"] <= 1.0  # two epochs already learn the digits
     memory = report["workloads"]["memory"]["mg"]

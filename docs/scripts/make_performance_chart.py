@@ -70,6 +70,13 @@ def table(report):
                      f"{100 * mlp['gemm_fraction']:.0f} % of the {mlp['numpy_gemm_gflops']:.0f} GFLOP/s NumPy's "
                      f"own GEMM reaches for the same shapes in the same process; PyTorch "
                      f"{th.get('gflops', float('nan')):.0f} GFLOP/s.")
+    if "numpy_train_value" in mlp:
+        th = w["mlp_train"].get("torch", {})
+        floor = (f", {mlp['numpy_train_value'] / th['median']:.2f} of PyTorch's median" if th.get("median") else "")
+        notes.append(f"- `mlp_train` floor: the same training written by hand in bare NumPy (no autograd, no "
+                     f"modules; median {mlp['numpy_train_value']:.3f} s/epoch{floor}) is what any NumPy engine "
+                     f"can at best reach; microgradnd takes {mlp['median'] / mlp['numpy_train_value']:.2f}x "
+                     f"that.")
     dig = w.get("digits_train", {})
     if "test_accuracy" in dig.get("mg", {}):
         notes.append(f"- `digits_train` test accuracy: microgradnd {dig['mg']['test_accuracy']:.3f}, PyTorch "
