@@ -325,8 +325,9 @@ def default_collate(batch):
 
     Tensors are stacked on a new first dimension; NumPy arrays and NumPy scalars become tensors
     (dtype kept); Python floats become a float64 tensor and ints an int64 tensor (as in PyTorch);
-    strings stay a list; dicts collate key by key; tuples and lists collate position by position
-    (a tuple sample gives a list of batched fields).
+    strings stay as the batch holds them (a list, or a tuple for a field of tuple/list samples, as
+    PyTorch's ``zip(*batch)`` gives); dicts collate key by key; tuples and lists collate position by
+    position (a tuple sample gives a list of batched fields).
     """
     elem = batch[0]
     elem_type = type(elem)
@@ -361,12 +362,12 @@ def default_collate(batch):
         except (TypeError, AttributeError):
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return elem_type(*(default_collate(list(s)) for s in zip(*batch)))
+        return elem_type(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if not all(len(e) == size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [default_collate(list(s)) for s in zip(*batch)]
+        transposed = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return transposed  # PyTorch returns a list for tuple samples
         try:

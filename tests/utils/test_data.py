@@ -87,6 +87,9 @@ def test_default_collate_like_pytorch():
     assert isinstance(p, P) and p.x.tolist() == [1, 3]
     assert default_collate([[1, 2], [3, 4]])[0].tolist() == [1, 3]
     assert default_collate([True, False]).dtype == mg.bool
+    # a string field of tuple samples stays the tuple zip(*batch) makes; a batch of strings stays a list
+    assert default_collate([("a", 1), ("b", 2)])[0] == ("a", "b")
+    assert default_collate(["a", "b"]) == ["a", "b"]
     with pytest.raises(RuntimeError, match="equal size"):
         default_collate([[1, 2], [3]])
     with pytest.raises(TypeError, match="default_collate"):
@@ -194,6 +197,9 @@ def test_against_torch_collate_and_split_lengths():
     assert type(ours) is type(theirs) and len(ours) == len(theirs)
     for a, b in zip(ours[:3], theirs[:3]):
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1] and a.tolist() == b.tolist()
+    words = [("cat", 0), ("dog", 1)]
+    assert default_collate(words)[0] == tc(words)[0] and type(default_collate(words)[0]) is tuple
+    assert default_collate(["a", "b"]) == tc(["a", "b"])
     for n in (7, 10, 11, 101):
         for fr in ([0.5, 0.5], [0.7, 0.2, 0.1], [0.33, 0.33, 0.34], [0.6, 0.4]):
             assert [len(s) for s in random_split(range(n), fr)] == [len(s) for s in trs(range(n), fr)]
