@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import weakref
 
 import numpy as np
 
@@ -156,15 +157,26 @@ class Node:
 
     # -- introspection ----------------------------------------------------------------------------
     def name(self) -> str:
-        """``MulBackward``-style name, as PyTorch's ``grad_fn.name()``."""
-        return self.fn.__name__ + "Backward"
+        """PyTorch's ``grad_fn.name()``: ``MulBackward0`` for a built-in op, ``MyFnBackward`` for a custom
+        ``Function`` subclass ``MyFn``."""
+        fn = self.fn
+        return fn.__name__ + fn.backward_suffix
 
     @property
     def next_functions(self):
-        """``((node_or_None, 0), ...)`` per input, like PyTorch's (leaves show as ``None`` here)."""
-        from ..tensor import Tensor
+        """``((node, 0), ...)``, one pair per input, as PyTorch's: the node that made the input (as this
+        node saw it when it was recorded), an ``AccumulateGrad`` for a leaf that requires grad, ``None``
+        for an input that needs no gradient (a constant, or a tensor without requires_grad)."""
+        from .engine import _producer
 
-        return tuple((x.grad_fn, 0) if isinstance(x, Tensor) else (None, 0) for x in self.inputs)
+        Tensor = _Tensor or _tensor_class()
+        pairs = []
+        for x, need in zip(self.inputs, self.needs_input_grad):
+            fn = _producer(x, self.seq) if isinstance(x, Tensor) and need else None
+            if fn is None and need:
+                fn = AccumulateGrad.of(x)
+            pairs.append((fn, 0))
+        return tuple(pairs)
 
     def register_hook(self, fn):
         """Hook called with the gradient of this node's output before its backward runs."""
@@ -174,7 +186,34 @@ class Node:
         return _RemovableHandle(self._hooks, fn)
 
     def __repr__(self):
-        return f"<{self.name()} object>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf that requires grad (PyTorch's ``AccumulateGrad``):
+    ``.variable`` is the leaf, whose ``.grad`` backward accumulates into. One per leaf while it is
+    referenced, so two nodes that consume the same leaf show the same object, as in PyTorch."""
+
+    __slots__ = ("variable", "__weakref__")
+    _alive = weakref.WeakValueDictionary()  # id(leaf) -> its AccumulateGrad (which keeps the leaf alive)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf):
+        node = cls._alive.get(id(leaf))
+        if node is None or node.variable is not leaf:
+            node = cls._alive[id(leaf)] = cls(leaf)
+        return node
+
+    def name(self) -> str:
+        """``torch::autograd::AccumulateGrad``, PyTorch's name for it."""
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 _SECOND_BACKWARD = (
@@ -222,6 +261,7 @@ class Function:
 
     # Primitive ops (``Op``) compute on NumPy arrays; custom Functions compute on Tensors.
     array_level = False
+    backward_suffix = "Backward"  # grad_fn.name(): PyTorch adds no number to a custom Function's
     # Which forward values backward reads; an in-place change of them before backward raises.
     # A custom Function reads only what it passed to ctx.save_for_backward (checked there).
     saves_inputs = False
@@ -445,6 +485,7 @@ class Op(Function):
     """Base for primitive ops: ``forward`` on NumPy arrays, ``backward`` with Tensor ops (see module doc)."""
 
     array_level = True
+    backward_suffix = "Backward0"  # grad_fn.name() of a built-in op in PyTorch: MulBackward0
     # An Op's backward reads ctx.inputs unless it says otherwise: False (reads none), or CROSSED for
     # a two-input op whose backward reads each input only for the other's gradient (a·b, a @ b). A
     # read input modified in place before backward makes backward raise, as in PyTorch.

@@ -136,3 +136,64 @@ def test_custom_function_backward_with_create_graph_gives_second_derivative():
     (h,) = mg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(g._data, [6.0])
     np.testing.assert_allclose(h._data, [4.0])
+
+
+# -- grad_fn introspection: name() and next_functions, as PyTorch's ----------------------------------
+
+
+def test_built_in_ops_are_named_as_in_pytorch():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert (x * 2).grad_fn.name() == "MulBackward0"
+    assert x.exp().grad_fn.name() == "ExpBackward0"
+    assert mg.relu(x).grad_fn.name() == "ReluBackward0"
+    assert "grad_fn=<AddBackward0>" in repr(x + 1)
+    assert repr((x * 2).grad_fn).startswith("<MulBackward0 object at 0x")
+
+
+def test_next_functions_lists_producers_leaves_and_constants():
+    a = mg.tensor(2.0, requires_grad=True)
+    b = mg.tensor(3.0, requires_grad=True)
+    k = mg.tensor(4.0)  # needs no gradient
+    c = a * b
+    d = c + a
+    (first, n0), (second, n1) = d.grad_fn.next_functions
+    assert first is c.grad_fn and n0 == n1 == 0
+    assert type(second).__name__ == "AccumulateGrad" and second.variable is a
+    assert second.name() == "torch::autograd::AccumulateGrad" and second.next_functions == ()
+    # one AccumulateGrad per leaf, shared by every node that consumes it (PyTorch's identity)
+    assert c.grad_fn.next_functions[0][0] is second
+    assert c.grad_fn.next_functions[1][0].variable is b
+    assert (a * k).grad_fn.next_functions[1][0] is None
+    assert (a * 5).grad_fn.next_functions[1][0] is None
+
+
+def test_next_functions_shows_the_producer_a_node_was_recorded_with():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    made_y = y.grad_fn
+    z = y * 2
+    y.mul_(3)  # y's grad_fn is now the in-place node; z was recorded with the old one
+    assert y.grad_fn is not made_y
+    assert z.grad_fn.next_functions[0][0] is made_y
+    assert (y + 0).grad_fn.next_functions[0][0] is y.grad_fn
+
+
+def _walk_names(fn, out):
+    if fn is None:
+        out.append(None)
+        return out
+    out.append(fn.name())
+    for child, _ in fn.next_functions:
+        _walk_names(child, out)
+    return out
+
+
+def test_graph_walk_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    names = {}
+    for lib in (mg, torch):
+        a = lib.tensor([1.0, -2.0], requires_grad=True)
+        b = lib.tensor([0.5, 3.0], requires_grad=True)
+        out = ((a * b + a.exp()).tanh() - lib.sigmoid(b) / b).sum()
+        names[lib.__name__] = _walk_names(out.grad_fn, [])
+    assert names["microgradnd"] == names["torch"]
