@@ -147,13 +147,16 @@ class Node:
     saved_values = saved_tensors
 
     def mark_non_differentiable(self, *tensors):
-        """Accepted for PyTorch compatibility; outputs of a Function are differentiable here."""
+        """Outputs of a custom Function's forward that get no gradient (``ctx.mark_non_differentiable``):
+        they are returned with ``requires_grad=False`` and backward receives zeros for them."""
+        self._non_differentiable = {id(t) for t in tensors}
 
     def mark_dirty(self, *tensors):
         """Accepted for PyTorch compatibility; a Function's output is always a new tensor here."""
 
     def set_materialize_grads(self, value: bool):
-        """Accepted for PyTorch compatibility; upstream gradients are always materialised here."""
+        """Accepted for PyTorch compatibility; upstream gradients are always materialised here (an
+        output that got no gradient passes zeros to backward, never None)."""
 
     # -- introspection ----------------------------------------------------------------------------
     def name(self) -> str:
@@ -254,9 +257,11 @@ class _RemovableHandle:
 class Function:
     """Base for custom differentiable operations, with PyTorch's API.
 
-    Subclass it with ``forward(ctx, *args)`` (runs on Tensors, with grad recording off) and
-    ``backward(ctx, *grad_outputs)`` (returns one gradient per forward argument, ``None`` for those that
-    need none), then call ``MyFn.apply(*args)``. Check it with ``mg.autograd.gradcheck``.
+    Subclass it with ``forward(ctx, *args)`` (runs on Tensors, with grad recording off; returns a
+    Tensor or a tuple of outputs) and ``backward(ctx, *grad_outputs)`` (one gradient per forward output
+    in; returns one gradient per forward argument, ``None`` for those that need none), then call
+    ``MyFn.apply(*args)``. Check it with ``mg.autograd.gradcheck``. Several outputs: see
+    ``autograd/multi_output.py``.
     """
 
     # Primitive ops (``Op``) compute on NumPy arrays; custom Functions compute on Tensors.
@@ -288,14 +293,15 @@ class Function:
             result = cls.forward(ctx, *args, **kwargs)
         finally:
             _state.enabled = previous
-        if isinstance(result, tuple):
-            raise TypeError(
-                f"{cls.__name__}.forward returned a tuple; microgradnd's custom Functions support a "
-                f"single Tensor output (combine outputs with mg.cat, or write one Function per output)"
-            )
+        if isinstance(result, tuple):  # several outputs: one gradient each in backward
+            if not record:
+                return result
+            from .multi_output import record_outputs
+
+            return record_outputs(cls, ctx, args, result, Tensor)
         if not isinstance(result, Tensor):
             result = Tensor._make(np.asarray(result), None)
-        if record:
+        if record and id(result) not in ctx.__dict__.get("_non_differentiable", ()):
             result = Tensor._make(result._data, ctx)
             _record_inputs(ctx, cls, args, result)
         return result
