@@ -19,8 +19,8 @@ from . import activation, elementwise, linalg, reduce, selection, shape
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, relu_backward,
                          selu, sigmoid, sigmoid_backward, silu, softplus, step, tanh, tanh_backward)
 from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, cosh, div, erf, exp,
-                          floor, lerp, log, masked_fill, maximum, minimum, mul, neg, pow, reciprocal, round, rsqrt,
-                          sign, sin, sinh, sqrt, square, sub, trunc, where)
+                          floor, floor_divide, fmod, lerp, log, masked_fill, maximum, minimum, mul, neg, pow,
+                          reciprocal, remainder, round, rsqrt, sign, sin, sinh, sqrt, square, sub, trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
                      mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
@@ -116,15 +116,6 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _floordiv(a, b):
-    return elementwise.div(a, b, rounding_mode="floor")
-
-
-def _mod(a, b):
-    av, bv = _raw(a), _raw(b)
-    with np.errstate(all="ignore"):
-        return Tensor._make(np.asarray(np.mod(av, bv)), None)
-
 
 def _and(a, b):
     return Tensor._make(np.asarray(np.bitwise_and(_raw(a), _raw(b))), None)
@@ -156,8 +147,9 @@ def install_tensor_methods(cls):
         "__mul__": mul, "__rmul__": _swap(mul), "__truediv__": div, "__rtruediv__": _swap(div),
         "__pow__": pow, "__rpow__": _swap(pow), "__matmul__": matmul, "__rmatmul__": _swap(matmul),
         "__neg__": neg, "__pos__": lambda x: x, "__abs__": abs, "__getitem__": getitem,
-        "__floordiv__": _floordiv, "__rfloordiv__": _swap(_floordiv), "__mod__": _mod,
-        "__rmod__": _swap(_mod), "__and__": _and, "__or__": _or, "__xor__": _xor, "__invert__": _invert,
+        "__floordiv__": floor_divide, "__rfloordiv__": _swap(floor_divide), "__mod__": remainder,
+        "__rmod__": _swap(remainder), "remainder": remainder, "fmod": fmod, "floor_divide": floor_divide,
+        "__and__": _and, "__or__": _or, "__xor__": _xor, "__invert__": _invert,
         "__rand__": _swap(_and), "__ror__": _swap(_or),
         "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
         "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,

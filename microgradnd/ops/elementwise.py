@@ -355,6 +355,39 @@ class PiecewiseConstant(Op):
         return grad * 0.0
 
 
+def _away_from_multiples(rng, arrays):
+    """a = b·(k + f) with f in [0.2, 0.8]: a/b stays away from the integers where the modulus jumps."""
+    a, b = arrays
+    b = np.where(rng.random(b.shape) < 0.5, -1.0, 1.0) * rng.uniform(0.5, 1.5, b.shape)
+    return [b * (rng.integers(-3, 3, a.shape) + rng.uniform(0.2, 0.8, a.shape)), b]
+
+
+@register("remainder", arity=2, smooth=True, broadcast=False, values=_away_from_multiples)
+class Remainder(Op):
+    """out = a - b·floor(a/b), the sign of b (Python's ``%``, ``torch.remainder``), or with
+    ``kind='fmod'`` a - b·trunc(a/b), the sign of a (C's fmod, ``torch.fmod``);
+    d/da = 1, d/db = -floor(a/b) (-trunc(a/b) for fmod), as PyTorch"""
+
+    @staticmethod
+    def forward(ctx, a, b, kind="remainder"):
+        return (np.mod if kind == "remainder" else np.fmod)(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            with np.errstate(all="ignore"):
+                q = np.true_divide(_raw(a), _raw(b))
+            q = np.floor(q) if ctx.kwargs["kind"] == "remainder" else np.trunc(q)
+            gb = grad * constant(-q.astype(grad.dtype))
+        return (grad if need_a else None), gb
+
+
+add_spec(OpSpec(name="fmod", arity=2, smooth=True, broadcast=False, values=_away_from_multiples, covers=(Remainder,)))
+
+
 @register("cast", arity=1, call=lambda x: Cast.apply(x, dtype=np.dtype(np.float64)))
 class Cast(Op):
     """out = x converted to ``dtype``; the gradient is converted back to x's dtype"""
@@ -486,6 +519,39 @@ def div(a, b, rounding_mode=None):
 
 def _raw(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+def _modulus(a, b, kind):
+    a, b = as_operand(a, kind), as_operand(b, kind)
+    dtype = result_type(a, b)
+    if dtype.kind != "f":  # integers and bools: no gradient; a zero divisor raises, as in PyTorch
+        av, bv = np.asarray(_raw(a)), np.asarray(_raw(b))
+        if np.any(bv == 0):
+            raise RuntimeError(f"ZeroDivisionError: integer modulus by zero ({kind})")
+        return Tensor._make(np.asarray((np.mod if kind == "remainder" else np.fmod)(av, bv)).astype(dtype), None)
+    a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
+    try:
+        np.broadcast_shapes(np.shape(_raw(a)), np.shape(_raw(b)))
+    except ValueError:
+        raise RuntimeError(_broadcast_message(kind, np.shape(_raw(a)), np.shape(_raw(b)))) from None
+    if not isinstance(a, Tensor):
+        a = Tensor._make(np.asarray(a, dtype=dtype), None)
+    return Remainder.apply(a, b, kind=kind)
+
+
+def remainder(a, b):
+    """a - b·floor(a/b): Python's ``%``, the result has the sign of b (``torch.remainder``)."""
+    return _modulus(a, b, "remainder")
+
+
+def fmod(a, b):
+    """a - b·trunc(a/b): C's fmod, the result has the sign of a (``torch.fmod``)."""
+    return _modulus(a, b, "fmod")
+
+
+def floor_divide(a, b):
+    """floor(a / b) (``torch.floor_divide``, the ``//`` operator) = ``div(a, b, rounding_mode='floor')``."""
+    return div(a, b, rounding_mode="floor")
 
 
 def neg(x):

@@ -319,9 +319,10 @@ class Einsum(Op):
             if not ctx.needs_input_grad[i]:
                 grads.append(None)
                 continue
-            if len(set(s)) != len(s):
-                raise RuntimeError(f"einsum backward: repeated subscripts in '{s}' (a diagonal) are not supported")
             others = [(inputs[j], subs[j]) for j in range(len(subs)) if j != i]
+            if len(set(s)) != len(s):  # a diagonal ('ii->i'): the gradient lands on it, via identities
+                s, deltas = _einsum_distinct(s, x.shape, set(out).union(*subs), grad.dtype)
+                others += deltas
             present = set(out).union(*[set(t) for _, t in others])
             target = "".join(c for c in s if c in present)
             g = Einsum.apply(grad, *[t for t, _ in others], subs=[out] + [t for _, t in others], out=target)
@@ -330,6 +331,22 @@ class Einsum(Op):
                 g = g.expand(*x.shape)
             grads.append(g)
         return tuple(grads)
+
+
+def _einsum_distinct(s, shape, used, dtype):
+    """Subscripts ``s`` with each repeat of a letter renamed to an unused one, and the identity
+    matrices (constant operands) that tie each new letter to the original: ``'ii'`` -> ``'iA'`` and
+    ``[(eye, 'iA')]``, so ``einsum(..., eye -> 'iA')`` puts a diagonal's gradient on the diagonal."""
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used and c not in s]
+    seen, letters, deltas = set(), [], []
+    for c, n in zip(s, shape):
+        if c in seen:
+            new = free.pop(0)
+            deltas.append((constant(np.eye(n, dtype=dtype)), c + new))
+            c = new
+        seen.add(c)
+        letters.append(c)
+    return "".join(letters), deltas
 
 
 def einsum(equation, *operands):
@@ -346,8 +363,15 @@ PUBLIC["einsum"] = einsum
 
 # -- scatter, diagonals, rearrangements: composites of the primitives above -------------------------
 def _scatter_mask(shape, dim, idx):
+    """True at the positions ``scatter`` writes: ``index`` may be smaller than the input along every
+    dim (PyTorch allows it), so only ``index``'s own extent is addressed, never broadcast."""
     mask = np.zeros(shape, dtype=bool)
-    np.put_along_axis(mask, idx, True, axis=dim)
+    if mask.ndim == 0:
+        mask[()] = idx.size > 0
+        return mask
+    where_ = list(np.indices(idx.shape, sparse=True))
+    where_[dim] = idx
+    mask[tuple(where_)] = True
     return mask
 
 

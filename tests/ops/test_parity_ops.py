@@ -1,0 +1,67 @@
+"""Regression tests for op discrepancies with PyTorch found by a parity sweep; expected values are
+computed by hand (no torch needed). The same cases against torch itself are in test_parity_vs_torch.py."""
+import numpy as np
+import pytest
+
+import microgradnd as mg
+
+
+def test_scatter_with_an_index_smaller_than_the_input_writes_only_the_indexed_positions():
+    x = mg.arange(12.0).reshape(3, 4).requires_grad_()
+    out = x.scatter(0, mg.tensor([[2, 0]]), -1.0)  # writes out[2, 0] and out[0, 1], nothing else
+    expected = np.arange(12.0).reshape(3, 4)
+    expected[2, 0] = expected[0, 1] = -1.0
+    np.testing.assert_array_equal(out.detach().numpy(), expected)
+    out.sum().backward()
+    grad = np.ones((3, 4))
+    grad[2, 0] = grad[0, 1] = 0.0
+    np.testing.assert_array_equal(x.grad.numpy(), grad)
+    y = mg.zeros(2, 3)
+    assert y.scatter_(1, mg.tensor([[1]]), 5.0) is y
+    np.testing.assert_array_equal(y.numpy(), [[0, 5, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("equation, expected_grad", [
+    ("ii->", np.eye(3)),  # trace
+    ("ii->i", np.diag([1.0, 2.0, 3.0])),  # diagonal, upstream gradient [1, 2, 3]
+])
+def test_einsum_with_a_repeated_subscript_differentiates_onto_the_diagonal(equation, expected_grad):
+    x = mg.arange(9.0, dtype=mg.float64).reshape(3, 3).requires_grad_()
+    out = mg.einsum(equation, x)
+    np.testing.assert_allclose(out.detach().numpy(), np.einsum(equation, np.arange(9.0).reshape(3, 3)))
+    out.backward(mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64) if out.ndim else None)
+    np.testing.assert_array_equal(x.grad.numpy(), expected_grad)
+
+
+def test_einsum_diagonal_times_a_matrix_gradient():
+    a = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([[5.0, 6.0], [7.0, 8.0]], dtype=mg.float64, requires_grad=True)
+    mg.einsum("ii,ij->j", a, b).sum().backward()  # out_j = Σ_i a_ii b_ij
+    np.testing.assert_array_equal(a.grad.numpy(), [[11.0, 0.0], [0.0, 15.0]])
+    np.testing.assert_array_equal(b.grad.numpy(), [[1.0, 1.0], [4.0, 4.0]])
+
+
+def test_remainder_and_fmod_values_signs_and_gradients():
+    a = mg.tensor([5.5, -5.5, 5.5, -5.5], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([2.0, 2.0, -2.0, -2.0], dtype=mg.float64, requires_grad=True)
+    r = a % b  # the sign of b, like Python
+    np.testing.assert_allclose(r.detach().numpy(), [1.5, 0.5, -0.5, -1.5])
+    r.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1, 1, 1, 1])
+    np.testing.assert_array_equal(b.grad.numpy(), [-2.0, 3.0, 3.0, -2.0])  # -floor(a / b)
+    a.grad = b.grad = None
+    f = mg.fmod(a, b)  # the sign of a, like C
+    np.testing.assert_allclose(f.detach().numpy(), [1.5, -1.5, 1.5, -1.5])
+    f.sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [-2.0, 2.0, 2.0, -2.0])  # -trunc(a / b)
+    np.testing.assert_allclose(a.detach().remainder(-2.0).numpy(), [-0.5, -1.5, -0.5, -1.5])
+    np.testing.assert_allclose(a.detach().fmod(2.0).numpy(), [1.5, -1.5, 1.5, -1.5])
+
+
+def test_integer_remainder_fmod_floor_divide():
+    a, b = mg.tensor([5, -5, 7]), mg.tensor([3, 3, -2])
+    assert (a % b).tolist() == [2, 1, -1] and (a % b).dtype == mg.int64
+    assert mg.fmod(a, b).tolist() == [2, -2, 1]
+    assert mg.floor_divide(a, b).tolist() == [1, -2, -4] and mg.remainder(a, 3).tolist() == [2, 1, 1]
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        a % 0
