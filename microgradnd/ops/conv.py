@@ -362,9 +362,11 @@ class Conv2dBackwardWeight(Op):
 @register("max_pool2d", arity=1, broadcast=False, smooth=False, distinct=True)
 class MaxPool2d(Op):
     """out = max over each window (padding counts as -inf);  vjp: max_pool2d_backward(g, arg), which
-    sends g to the first arg-max of its window (PyTorch's rule for ties; with NaNs, to the last NaN)"""
+    sends g to the first arg-max of its window (PyTorch's rule for ties; with NaNs, to the last NaN).
 
-    saves_output = True
+    Like PyTorch, backward reads the input and the winners, not the output tensor, so the output may
+    be changed in place afterwards (``F.max_pool2d(x, 2).relu_()``, a ``ReLU(inplace=True)`` after
+    the pool) without invalidating the graph."""
 
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
@@ -373,15 +375,18 @@ class MaxPool2d(Op):
         best, arg = _window_max(win, with_arg=ctx is not _SCRATCH)
         if arg is not None:
             ctx.arg = arg  # (N, C, OH, OW) small ints; released after backward
+            ctx.best = best  # the forward's array, read only for the NaN rule (released after backward)
         return best
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.inputs
         k = ctx.kwargs
-        best = ctx.output._data
-        arg = ctx.__dict__.get("arg")
-        if arg is None or (best.dtype.kind == "f" and np.isnan(best).any()):
+        arg, best = ctx.__dict__.get("arg"), ctx.__dict__.get("best")
+        if arg is None or best is None or (best.dtype.kind == "f" and np.isnan(best).any()):
+            if best is None:
+                best, _ = _window_max(_pool_windows(x._data, k["kernel"], k["stride"], k["padding"],
+                                                    k["dilation"]), with_arg=False)
             arg = _window_arg(x._data, best, k["kernel"], k["stride"], k["padding"], k["dilation"])
         return MaxPool2dBackward.apply(grad, arg=arg, in_hw=tuple(x.shape[2:]), kernel=k["kernel"], stride=k["stride"],
                                        padding=k["padding"], dilation=k["dilation"])

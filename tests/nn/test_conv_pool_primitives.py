@@ -211,6 +211,19 @@ def test_max_pool_input_of_any_memory_layout():
     np.testing.assert_array_equal(_np(xm.grad), xt.grad.numpy())
 
 
+def test_max_pool_output_changed_in_place_then_backward_matches_pytorch():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 3, 6, 6))
+    grads = []
+    for lib, F_ in ((mg, F), (torch, torch.nn.functional)):
+        xs = lib.tensor(x, requires_grad=True)
+        y = F_.max_pool2d(xs, 3, stride=2, padding=1)
+        y.relu_()  # PyTorch's max pooling does not save its output: this is allowed
+        (y * lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape)))).sum().backward()
+        grads.append(_np(xs.grad) if lib is mg else xs.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 @pytest.mark.parametrize("kwargs", POOL_CASES[:3])
 def test_max_pool_double_backward_matches_pytorch(kwargs):
     # MaxPool2dBackward is linear in g; its vjp gathers the upstream gradient at the picked pixels

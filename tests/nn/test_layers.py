@@ -370,3 +370,15 @@ def test_max_pool_plain_and_create_graph_backward_agree_on_ties():
         (plain,) = mg.autograd.grad(F.max_pool2d(x, **kwargs), [x], g)
         (graphed,) = mg.autograd.grad(F.max_pool2d(x, **kwargs), [x], g, create_graph=True)
         np.testing.assert_array_equal(plain.numpy(), graphed.detach().numpy())
+
+
+def test_max_pool_output_may_be_changed_in_place_before_backward():
+    # PyTorch's max pooling backward reads its input and the winners, never its output, so a
+    # ReLU(inplace=True) after the pool is allowed; the winners here are -3, -1, 5 and 7
+    x = mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4) - 8, requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    y.relu_()
+    y.sum().backward()
+    expected = np.zeros((4, 4))
+    expected[3, 1] = expected[3, 3] = 1.0
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
