@@ -23,14 +23,15 @@ from .dtypes import (bool, double, float, float16, float32, float64, get_default
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .ops import (abs, add, addcdiv, addcmul, all, allclose, amax, amin, any, argmax, argmin, bincount,
                   bmm, broadcast_tensors, broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat,
-                  concatenate, cos, cosh, count_nonzero, cumsum, div, dot, elu, eq, equal, erf, exp,
+                  concatenate, cos, cosh, count_nonzero, cumprod, cumsum, div, dot, elu, eq, equal, erf, exp,
                   expand, flatten, flip, floor, floor_divide, fmod, ge, gelu, gt, isclose, isfinite, isinf, isnan, le,
                   leaky_relu, lerp, log, log_softmax, logical_and, logical_not, logical_or, logical_xor,
-                  logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv,
+                  logsumexp, lt, masked_fill, matmul, max, maximum, mean, median, min, minimum, mm, mul, mv,
                   narrow, ne, neg, norm, outer, pad, permute, pow, prod, reciprocal, relu, repeat, reshape,
                   remainder, roll, round, rsqrt, selu, sigmoid, sign, silu, sin, sinh, softmax, softplus, split, sqrt,
                   square, squeeze, stack, std, std_mean, sub, sum, T, t, tanh, transpose, trunc, unbind,
                   unflatten, unique, unsqueeze, var, var_mean, view, where)
+from .ops import (aminmax, kthvalue, nanmean, nansum)
 from .ops import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
                   log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave, scatter,
                   scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)

@@ -22,8 +22,9 @@ from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, c
                           floor, floor_divide, fmod, lerp, log, masked_fill, maximum, minimum, mul, neg, pow,
                           reciprocal, remainder, round, rsqrt, sign, sin, sinh, sqrt, square, sub, trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
-from .reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, log_softmax, logsumexp, max,
-                     mean, min, norm, prod, softmax, std, std_mean, sum, values_indices, var, var_mean)
+from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, kthvalue,
+                     log_softmax, logsumexp, max, mean, median, min, nanmean, nansum, norm, prod, softmax, std,
+                     std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
 from .selection import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
                         log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave,
@@ -164,7 +165,8 @@ def install_tensor_methods(cls):
         "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,
         "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
         "softmax": softmax, "log_softmax": log_softmax, "norm": norm, "all": all, "any": any,
-        "cumsum": cumsum, "count_nonzero": count_nonzero, "erf": erf, "sinh": sinh, "cosh": cosh, "lerp": lerp,
+        "cumsum": cumsum, "cumprod": cumprod, "median": median, "kthvalue": kthvalue, "aminmax": aminmax,
+        "nansum": nansum, "nanmean": nanmean, "count_nonzero": count_nonzero, "erf": erf, "sinh": sinh, "cosh": cosh, "lerp": lerp,
         "addcmul": addcmul, "addcdiv": addcdiv, "roll": roll, "unique": unique, "bincount": bincount,
         "logical_xor": logical_xor, "ndimension": lambda self: self.ndim,
         "reshape": reshape, "view": view, "flatten": flatten, "unflatten": unflatten,

@@ -10,7 +10,7 @@ from . import buffers
 from ..dtypes import get_default_dtype
 from .elementwise import exp, where
 from .registry import OpSpec, add_spec, register
-from .util import Tensor, as_operand, mask_tensor
+from .util import Tensor, as_operand, constant, mask_tensor
 
 
 def _stable_sigmoid(x):
@@ -320,10 +320,12 @@ def mish(x):
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
-    """clamp(x, min_val, max_val) (``F.hardtanh``)."""
-    from .elementwise import clamp
-
-    return clamp(x, min_val, max_val)
+    """clamp(x, min_val, max_val) (``F.hardtanh``), with PyTorch's gradient: 1 strictly inside
+    (min_val, max_val) and 0 at the bounds themselves (``clamp`` passes the gradient there)."""
+    x = _float_input(x, "hardtanh")
+    data = x._data
+    inside = (data > min_val) & (data < max_val)
+    return where(constant(inside), x, constant(np.clip(data, min_val, max_val)))
 
 
 def relu6(x):

@@ -499,14 +499,25 @@ def norm(x, p="fro", dim=None, keepdim=False):
     """The p-norm over ``dim`` (``torch.norm``; 'fro' and 2 are the Euclidean norm)."""
     from .elementwise import abs as _abs
 
+    from .elementwise import where
+
     x = _float_tensor(x, "norm")
     if p in ("fro", 2, 2.0):
         return _safe_sqrt(sum(x * x, dim=dim, keepdim=keepdim))
     if p in (float("inf"), "inf"):
         return amax(_abs(x), dim=dim if dim is not None else (), keepdim=keepdim)
+    if p in (float("-inf"), "-inf"):
+        return amin(_abs(x), dim=dim if dim is not None else (), keepdim=keepdim)
+    if p == 0:  # the number of non-zero elements; zero gradient
+        return sum(x * 0.0 + mask_tensor(x._data != 0, x), dim=dim, keepdim=keepdim)
     if p == 1:
         return sum(_abs(x), dim=dim, keepdim=keepdim)
-    return sum(_abs(x) ** p, dim=dim, keepdim=keepdim) ** (1.0 / p)
+    total = sum(_abs(x) ** p, dim=dim, keepdim=keepdim)
+    zero = constant(total._data == 0)
+    if not zero._data.any():
+        return total ** (1.0 / p)
+    # (Σ|x|ᵖ)^(1/p) has an infinite slope at 0: PyTorch takes the gradient of a zero norm as 0
+    return where(zero, 0.0, where(zero, 1.0, total) ** (1.0 / p))
 
 
 def all(x, dim=None, keepdim=False):  # noqa: A001
@@ -529,6 +540,8 @@ def cumsum(x, dim, dtype=None):
     x = _float_tensor(x, "cumsum")
     if dtype is not None:
         x = x.to(dtype)
+    elif x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.to(np.int64)  # bools and ints accumulate in int64, as in PyTorch
     d = norm_dim(dim, x.ndim, "cumsum") if x.ndim else 0
     if x.ndim == 0:
         return x.clone()
@@ -536,6 +549,105 @@ def cumsum(x, dim, dtype=None):
     tri = constant(np.triu(np.ones((n, n), dtype=x.dtype)))
     moved = transpose(x, d, -1)
     return transpose(matmul(moved, tri), d, -1)
+
+
+@register("cumprod", arity=1, smooth=True, kwargs=one_dim_kwargs,
+          values=lambda rng, arrays: [np.where(rng.random(a.shape) < 0.2, 0.0, a) for a in arrays])
+class CumProd(Op):
+    """out_j = Π_{k≤j} x_k along ``dim`` (``torch.cumprod``);  dx_i = Σ_{j≥i} g_j · Π_{k≤j, k≠i} x_k,
+    the products taken without dividing by x_i, so zeros get the right gradient"""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        return np.cumprod(x, axis=dim) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import where
+
+        (x,) = ctx.inputs
+        if x.ndim == 0:
+            return grad
+        dim = ctx.kwargs["dim"] % x.ndim
+        n = x.shape[dim]
+        xm = x.movedim(dim, -1).unsqueeze(-2).expand(*x.shape[:dim], *x.shape[dim + 1:], n, n)
+        others = CumProd.apply(where(constant(np.eye(n, dtype=bool)), 1.0, xm), dim=-1)  # [i, j]: Π_{k≤j, k≠i}
+        g = grad.movedim(dim, -1).unsqueeze(-2) * mask_tensor(np.triu(np.ones((n, n))), grad)
+        return (g * others).sum(-1).movedim(-1, dim)
+
+
+def cumprod(x, dim, dtype=None):
+    """Cumulative product along ``dim`` (``torch.cumprod``); bools and ints give int64."""
+    x = _float_tensor(x, "cumprod")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.to(np.int64)
+    return CumProd.apply(x, dim=norm_dim(dim, x.ndim, "cumprod") if x.ndim else 0)
+
+
+def _kth_along(x, k, dim, keepdim, op):
+    """(values, indices) of the k-th smallest (0-based) along ``dim``, ties in order of position;
+    the value is a ``gather``, so its gradient goes to that one element."""
+    from .selection import gather
+
+    x = _float_tensor(x, op)
+    if x.ndim == 0:
+        return values_indices(x.clone() if x.requires_grad else x, constant(np.zeros((), dtype=np.int64)))
+    d = norm_dim(dim, x.ndim, op)
+    if not 0 <= k < x.shape[d]:
+        raise IndexError(f"{op}(): selected number k out of range for dimension {d} of size {x.shape[d]}")
+    order = np.argsort(x._data, axis=d, kind="stable")
+    index = np.take(order, [k], axis=d).astype(np.int64)
+    values = gather(x, d, constant(index))
+    if not keepdim:
+        values, index = values.squeeze(d), np.squeeze(index, d)
+    return values_indices(values, constant(index))
+
+
+def median(x, dim=None, keepdim=False):
+    """The lower median (the ((n-1)//2)-th smallest, not an average) (``torch.median``): one value
+    when ``dim`` is None, else (values, indices) along ``dim``."""
+    x = _float_tensor(x, "median")
+    if dim is None:
+        if x.numel() == 0:
+            return Tensor._make(np.array(np.nan, dtype=x.dtype), None)
+        return _kth_along(x.reshape(-1), (x.numel() - 1) // 2, 0, False, "median").values
+    n = x.shape[norm_dim(dim, x.ndim, "median")] if x.ndim else 1
+    return _kth_along(x, (n - 1) // 2, dim, keepdim, "median")
+
+
+def kthvalue(x, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest element (1-based ``k``) along ``dim`` (``torch.kthvalue``)."""
+    return _kth_along(x, int(k) - 1, dim, keepdim, "kthvalue")
+
+
+aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(x, *, dim=None, keepdim=False):
+    """(min, max) over ``dim`` (all when None) (``torch.aminmax``)."""
+    d = () if dim is None else dim
+    return aminmax_result(amin(x, d, keepdim), amax(x, d, keepdim))
+
+
+def nansum(x, dim=None, keepdim=False, dtype=None):
+    """Σ with NaNs counted as zero (``torch.nansum``)."""
+    from .elementwise import where
+
+    x = _float_tensor(x, "nansum")
+    if x.dtype.kind == "f":
+        x = where(constant(np.isnan(x._data)), 0.0, x)
+    return sum(x, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def nanmean(x, dim=None, keepdim=False, dtype=None):
+    """Mean over the non-NaN elements (``torch.nanmean``)."""
+    x = _float_tensor(x, "nanmean")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {x.dtype}")
+    count = sum(constant(~np.isnan(x._data)), dim=dim, keepdim=keepdim)
+    return nansum(x, dim=dim, keepdim=keepdim, dtype=dtype) / count
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -583,3 +695,6 @@ add_spec(OpSpec(name="norm", arity=1, distinct=True, smooth=False, covers=(SafeS
                 avoid=((0, 0.0, 0.05),),
                 kwargs=lambda rng, shapes: dict(reduction_kwargs(rng, shapes), p=[1, 2, 3, float("inf"), "fro"][rng.integers(5)])))
 add_spec(OpSpec(name="cumsum", arity=1, kwargs=lambda rng, shapes: {"dim": random_dim(rng, len(shapes[0]))}))
+add_spec(OpSpec(name="median", arity=1, smooth=False, distinct=True, kwargs=_one_dim_reduction,
+                call=lambda x, dim, keepdim: median(x, dim, keepdim).values))
+add_spec(OpSpec(name="nansum", arity=1, kwargs=reduction_kwargs, covers=(Sum,)))

@@ -232,6 +232,7 @@ TORCH_CALLS = {
     "max_dim": lambda x, dim, keepdim: torch.max(x, dim, keepdim).values,
     "min_dim": lambda x, dim, keepdim: torch.min(x, dim, keepdim).values,
     "max_all": lambda x: x.max(), "min_all": lambda x: x.min(),
+    "median": lambda x, dim, keepdim: torch.median(x, dim, keepdim).values,
     "getitem": lambda x, index: x[index], "getitem_advanced": lambda x, index: x[_index_for(torch, index)],
     "getitem_tensor_index": lambda x, index: x[_index_for(torch, index)],
     "getitem_mask": lambda x, index: x[torch.tensor(index[0])],

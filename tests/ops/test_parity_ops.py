@@ -65,3 +65,68 @@ def test_integer_remainder_fmod_floor_divide():
     assert mg.floor_divide(a, b).tolist() == [1, -2, -4] and mg.remainder(a, 3).tolist() == [2, 1, 1]
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         a % 0
+
+
+def test_cumprod_values_and_gradient_with_zeros():
+    x = mg.tensor([[2.0, 0.0, 3.0], [1.0, 4.0, 0.5]], dtype=mg.float64, requires_grad=True)
+    out = mg.cumprod(x, dim=1)
+    np.testing.assert_array_equal(out.detach().numpy(), [[2.0, 0.0, 0.0], [1.0, 4.0, 2.0]])
+    out.sum().backward()
+    # row 0: d/dx0 = 1 + x1 + x1·x2 = 1, d/dx1 = x0 + x0·x2 = 8, d/dx2 = x0·x1 = 0
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 8.0, 0.0], [1 + 4 + 2, 1 + 0.5, 4.0]])
+    assert x.detach().cumprod(0).tolist() == [[2.0, 0.0, 3.0], [2.0, 0.0, 1.5]]
+    assert mg.tensor([True, True, False]).cumprod(0).dtype == mg.int64
+
+
+def test_cumsum_of_bools_and_small_ints_is_int64():
+    out = mg.tensor([True, False, True]).cumsum(0)
+    assert out.dtype == mg.int64 and out.tolist() == [1, 1, 2]
+    assert mg.tensor([1, 2], dtype=mg.int32).cumsum(0).dtype == mg.int64
+
+
+def test_median_is_the_lower_median_and_its_gradient_picks_one_element():
+    x = mg.tensor([[4.0, 1.0, 3.0, 2.0], [0.0, 5.0, 5.0, -1.0]], requires_grad=True)
+    m = x.median()
+    assert m.item() == 2.0  # sorted 8 values: -1 0 1 2 | 3 4 5 5 -> the 4th, not an average
+    m.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 0, 1], [0, 0, 0, 0]])
+    x.grad = None
+    values, indices = mg.median(x, dim=1, keepdim=True)
+    assert values.tolist() == [[2.0], [0.0]] and indices.tolist() == [[3], [0]]
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 0, 1], [1, 0, 0, 0]])
+    assert x.median(0).indices.tolist() == [1, 0, 0, 1]
+
+
+def test_kthvalue_aminmax_nansum_nanmean():
+    x = mg.tensor([[3.0, 1.0, 2.0], [float("nan"), 4.0, 2.0]])
+    assert x[:1].kthvalue(2, dim=1).values.tolist() == [2.0]
+    lo, hi = mg.aminmax(x[:, 1:])
+    assert lo.item() == 1.0 and hi.item() == 4.0
+    assert mg.aminmax(x[:, 1:], dim=0).max.tolist() == [4.0, 2.0]
+    assert x.nansum().item() == 12.0 and x.nansum(1).tolist() == [6.0, 6.0]
+    assert mg.nanmean(x, 1).tolist() == [2.0, 3.0]
+
+
+def test_norm_special_orders_and_the_gradient_of_a_zero_norm():
+    x = mg.tensor([[3.0, -4.0, 0.0], [0.0, 0.0, 0.0]], dtype=mg.float64, requires_grad=True)
+    assert x.norm(float("-inf")).item() == 0.0 and x[:1].norm(float("-inf")).item() == 0.0
+    assert x.detach()[0, :2].norm(float("-inf")).item() == 3.0
+    assert x.norm(0).item() == 2.0 and x.norm(p=0, dim=1).tolist() == [2.0, 0.0]
+    out = x.norm(p=3, dim=1)
+    np.testing.assert_allclose(out.detach().numpy(), [91.0 ** (1 / 3), 0.0])
+    out.sum().backward()
+    g = x.grad.numpy()
+    assert np.all(np.isfinite(g)) and np.all(g[1] == 0)  # PyTorch: a zero norm has zero gradient
+    np.testing.assert_allclose(g[0], [9 / 91.0 ** (2 / 3), -16 / 91.0 ** (2 / 3), 0.0])
+
+
+def test_hardtanh_gradient_is_zero_at_the_bounds_like_pytorch():
+    x = mg.tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)
+    out = mg.nn.functional.hardtanh(x)
+    assert out.tolist() == [-1.0, -1.0, 0.0, 1.0, 1.0]
+    out.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]
+    y = mg.tensor([0.0, 3.0, 6.0], requires_grad=True)
+    mg.nn.functional.relu6(y).sum().backward()
+    assert y.grad.tolist() == [0.0, 1.0, 0.0]
