@@ -27,15 +27,15 @@ from .module import size_str
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d",
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d",
-    "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "hardshrink", "hardsigmoid",
-    "hardswish", "hardtanh", "hinge_embedding_loss", "huber_loss", "interpolate", "kl_div", "l1_loss",
-    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish",
-    "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad",
-    "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6", "selu", "sigmoid", "silu",
-    "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink",
-    "threshold", "triplet_margin_loss", "unfold",
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d",
+    "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout",
+    "dropout1d", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss", "interpolate", "kl_div",
+    "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "logsigmoid", "max_pool1d",
+    "max_pool2d", "mish", "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot",
+    "pad", "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "selu", "selu_",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "unfold",
 ]
 
 # ---------------------------------------------------------------------------------------------------
@@ -193,28 +193,78 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 # activations (the ops themselves live in microgradnd.ops.activation / reduce)
 
 
-def _inplace_ignored(fn):
+def _in_place(input, fn, name):
+    """Write ``fn(input)`` into ``input`` and return it, as PyTorch's ``inplace=True`` does: the tensor
+    itself changes (a leaf that requires grad raises), and the change is recorded for autograd like
+    ``input.relu_()`` (a node that saved the old value refuses to backward)."""
+    return input._apply_inplace(fn, name)
+
+
+def _inplace_door(fn):
+    """``fn`` with PyTorch's ``inplace=`` flag (the result written into ``input`` when True)."""
     def wrapper(input, *args, inplace=False, **kwargs):
+        if inplace:
+            return _in_place(input, lambda t: fn(t, *args, **kwargs), fn.__name__ + "_")
         return fn(input, *args, **kwargs)
 
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
 
-relu = _inplace_ignored(relu)
-relu6 = _inplace_ignored(relu6)
-elu = _inplace_ignored(elu)
-selu = _inplace_ignored(selu)
-celu = _inplace_ignored(celu)
-leaky_relu = _inplace_ignored(leaky_relu)
-hardtanh = _inplace_ignored(hardtanh)
-silu = _inplace_ignored(silu)
-mish = _inplace_ignored(mish)
+relu = _inplace_door(relu)
+relu6 = _inplace_door(relu6)
+elu = _inplace_door(elu)
+selu = _inplace_door(selu)
+celu = _inplace_door(celu)
+leaky_relu = _inplace_door(leaky_relu)
+hardtanh = _inplace_door(hardtanh)
+silu = _inplace_door(silu)
+mish = _inplace_door(mish)
 
 
 def threshold(input, threshold, value, inplace=False):
     """x if x > threshold else value (``F.threshold``)."""
+    if inplace:
+        return _in_place(input, lambda t: _ops.where(t > threshold, t, value), "threshold_")
     return _ops.where(input > threshold, input, value)
+
+
+_threshold = threshold  # threshold_'s argument of the same name hides the function
+
+
+def relu_(input):
+    """max(0, x) written into ``input`` (``F.relu_``)."""
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """elu written into ``input`` (``F.elu_``)."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """selu written into ``input`` (``F.selu_``)."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """celu written into ``input`` (``F.celu_``)."""
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu written into ``input`` (``F.leaky_relu_``)."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh written into ``input`` (``F.hardtanh_``)."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    """threshold written into ``input`` (``F.threshold_``)."""
+    return _threshold(input, threshold, value, inplace=True)
 
 
 def hardshrink(input, lambd=0.5):
@@ -244,11 +294,15 @@ def tanhshrink(input):
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6 (``F.hardsigmoid``)."""
+    if inplace:
+        return _in_place(input, hardsigmoid, "hardsigmoid_")
     return relu6(input + 3.0) * (1.0 / 6.0)
 
 
 def hardswish(input, inplace=False):
     """x · relu6(x + 3) / 6 (``F.hardswish``)."""
+    if inplace:
+        return _in_place(input, hardswish, "hardswish_")
     return input * hardsigmoid(input)
 
 
@@ -338,10 +392,13 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    return input * constant(_dropout_mask(input.shape, p, input.dtype))
+    mask = constant(_dropout_mask(input.shape, p, input.dtype))
+    if inplace:
+        return _in_place(input, lambda t: t * mask, "dropout_")
+    return input * mask
 
 
-def _channel_dropout(input, p, training, batched_ndim, name):
+def _channel_dropout(input, p, training, batched_ndim, name, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
@@ -349,17 +406,20 @@ def _channel_dropout(input, p, training, batched_ndim, name):
         shape = input.shape[:2] + (1,) * (input.ndim - 2)
     else:  # unbatched (C, ...)
         shape = input.shape[:1] + (1,) * (input.ndim - 1)
-    return input * constant(_dropout_mask(shape, p, input.dtype))
+    mask = constant(_dropout_mask(shape, p, input.dtype))
+    if inplace:
+        return _in_place(input, lambda t: t * mask, name + "_")
+    return input * mask
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, L) input (``F.dropout1d``)."""
-    return _channel_dropout(input, p, training, 3, "dropout1d")
+    return _channel_dropout(input, p, training, 3, "dropout1d", inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, H, W) input (``F.dropout2d``)."""
-    return _channel_dropout(input, p, training, 4, "dropout2d")
+    return _channel_dropout(input, p, training, 4, "dropout2d", inplace)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,

@@ -382,3 +382,35 @@ def test_max_pool_output_may_be_changed_in_place_before_backward():
     expected = np.zeros((4, 4))
     expected[3, 1] = expected[3, 3] = 1.0
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+
+
+def test_inplace_activations_write_into_their_input():
+    x = mg.tensor([-2.0, -0.5, 0.5, 2.0])
+    assert nn.ReLU(inplace=True)(x) is x and x.tolist() == [0.0, 0.0, 0.5, 2.0]
+    x = mg.tensor([-2.0, 0.5])
+    assert F.leaky_relu_(x, 0.1) is x and x.tolist() == pytest.approx([-0.2, 0.5])
+    x = mg.tensor([-2.0, 0.5])
+    F.hardtanh(x, -1.0, 0.25, inplace=True)
+    assert x.tolist() == [-1.0, 0.25]
+    x = mg.tensor([-2.0, 0.5])
+    nn.Threshold(0.0, 9.0, inplace=True)(x)
+    assert x.tolist() == [9.0, 0.5]
+    x = mg.tensor([-2.0, 0.5])
+    assert nn.ReLU()(x) is not x and x.tolist() == [-2.0, 0.5]  # without inplace the input is kept
+    # recorded like relu_(): a residual that reads the changed tensor twice, and a leaf refused
+    w = mg.tensor([-1.0, 2.0], requires_grad=True)
+    h = w * 3.0
+    (F.relu(h, inplace=True) + h).sum().backward()
+    assert w.grad.tolist() == [0.0, 6.0]
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        nn.ELU(inplace=True)(w)
+
+
+def test_inplace_dropout_writes_its_mask_into_the_input():
+    mg.manual_seed(0)
+    x = mg.ones(2, 40, 3, 3)
+    assert nn.Dropout2d(0.5, inplace=True)(x) is x
+    a = x.numpy()
+    assert set(np.unique(a)) == {0.0, 2.0} and np.all(a == a[:, :, :1, :1])  # whole channels
+    x = mg.ones(100)
+    assert F.dropout(x, 0.5, training=True, inplace=True) is x and set(np.unique(x.numpy())) == {0.0, 2.0}

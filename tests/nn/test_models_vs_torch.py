@@ -160,6 +160,37 @@ def test_functional_activations_match_pytorch(name, args):
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.parametrize("name, args", [
+    ("relu_", ()), ("elu_", (0.7,)), ("selu_", ()), ("celu_", (1.3,)), ("leaky_relu_", (0.2,)),
+    ("hardtanh_", (-0.5, 0.8)), ("threshold_", (0.2, -1.0)),
+])
+def test_functional_inplace_activations_match_pytorch(name, args):
+    # the input itself changes; recorded, so a residual that reads it twice has PyTorch's gradient
+    x = np.random.default_rng(7).standard_normal((3, 4)) * 2
+    results = []
+    for lib, F_ in ((mg, F), (torch, torch.nn.functional)):
+        w = lib.tensor(x, requires_grad=True)
+        h = w * 1.5
+        out = getattr(F_, name)(h, *args)
+        assert out is h
+        (out * lib.tensor(np.arange(12.0).reshape(3, 4)) + h).sum().backward()
+        results.append((h.detach().numpy(), w.grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("module", ["ReLU(inplace=True)", "LeakyReLU(0.1, inplace=True)", "ELU(inplace=True)",
+                                    "Hardtanh(-0.5, 0.5, inplace=True)", "ReLU6(inplace=True)", "SiLU(inplace=True)",
+                                    "Hardswish(inplace=True)", "Threshold(0.1, 20.0, inplace=True)"])
+def test_inplace_activation_modules_change_their_input_like_pytorch(module):
+    x = np.linspace(-3, 3, 8)
+    xm, xt = mg.tensor(x), torch.tensor(x)
+    assert eval("nn." + module)(xm) is xm and eval("torch.nn." + module)(xt) is xt
+    np.testing.assert_allclose(xm.numpy(), xt.numpy(), rtol=1e-7)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        eval("nn." + module)(mg.tensor(x, requires_grad=True))
+
+
 def test_batch_norm_and_layer_norm_functional_match_pytorch():
     x = np.random.default_rng(9).standard_normal((4, 3, 5))
     w, b = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 1.0])
