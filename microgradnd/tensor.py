@@ -675,8 +675,9 @@ class Tensor:
             result = _ops.index_put(old, _ops.unwrap_index(index), value)
             self._rebind(result)
             return
+        index = _ops.unwrap_index(index)  # a negative step raises ValueError, as in PyTorch
         try:
-            self._data[_ops.unwrap_index(index)] = _value_array(value)
+            self._data[index] = _value_array(value)
         except IndexError as e:
             raise IndexError(f"__setitem__: {e} (tensor shape {tuple(self.shape)})") from None
         except ValueError as e:

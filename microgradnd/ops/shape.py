@@ -496,6 +496,12 @@ def unwrap_index(index):
         index = index._data
     elif isinstance(index, tuple):
         return tuple(unwrap_index(i) for i in index)
+    elif isinstance(index, slice):
+        if index.step is not None and index.step <= 0:  # PyTorch has no reversed views: use flip
+            raise ValueError("slice step cannot be zero" if index.step == 0 else
+                             "step must be greater than zero (PyTorch tensors have no negative steps; "
+                             "use .flip(dim))")
+        return index
     elif isinstance(index, list):
         if not index:
             return np.zeros(0, dtype=np.int64)

@@ -130,3 +130,13 @@ def test_hardtanh_gradient_is_zero_at_the_bounds_like_pytorch():
     y = mg.tensor([0.0, 3.0, 6.0], requires_grad=True)
     mg.nn.functional.relu6(y).sum().backward()
     assert y.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("index", [slice(None, None, -1), (slice(None), slice(None, None, -2)), slice(2, 0, -1)])
+def test_a_negative_slice_step_raises_valueerror_like_pytorch(index):
+    x = mg.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[index]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[index] = 0.0
+    assert x[:, ::2].tolist() == [[0.0, 2.0], [3.0, 5.0]]  # positive steps still work
