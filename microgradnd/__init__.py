@@ -31,7 +31,9 @@ from .ops import (abs, add, addcdiv, addcmul, all, allclose, amax, amin, any, ar
                   remainder, roll, round, rsqrt, selu, sigmoid, sign, silu, sin, sinh, softmax, softplus, split, sqrt,
                   square, squeeze, stack, std, std_mean, sub, sum, T, t, tanh, transpose, trunc, unbind,
                   unflatten, unique, unsqueeze, var, var_mean, view, where)
-from .ops import (aminmax, kthvalue, nanmean, nansum)
+from .ops import (aminmax, fliplr, flipud, ger, greater, greater_equal, index_add, index_copy, index_fill, inner,
+                  kthvalue, less, less_equal, moveaxis, nanmean, nansum, not_equal, swapdims, take_along_dim, vdot)
+from .ops.selection import index_put
 from .ops import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
                   log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave, scatter,
                   scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)

@@ -493,8 +493,54 @@ class Tensor:
     def mul_(self, other):
         return self._inplace_or_rebind(other, "mul_")
 
-    def div_(self, other):
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return self._apply_inplace(lambda t: _ops.div(t, other, rounding_mode=rounding_mode), "div_")
         return self._inplace_or_rebind(other, "div_")
+
+    def floor_(self):
+        """self = ⌊self⌋ (``Tensor.floor_``)."""
+        return self._apply_inplace(_ops.floor, "floor_")
+
+    def ceil_(self):
+        """self = ⌈self⌉ (``Tensor.ceil_``)."""
+        return self._apply_inplace(_ops.ceil, "ceil_")
+
+    def round_(self, decimals=0):
+        """self = round(self, decimals) (``Tensor.round_``)."""
+        return self._apply_inplace(lambda t: _ops.round(t, decimals=decimals), "round_")
+
+    def trunc_(self):
+        """self = trunc(self) (``Tensor.trunc_``)."""
+        return self._apply_inplace(_ops.trunc, "trunc_")
+
+    def sign_(self):
+        """self = sign(self) (``Tensor.sign_``)."""
+        return self._apply_inplace(_ops.sign, "sign_")
+
+    def reciprocal_(self):
+        """self = 1/self (``Tensor.reciprocal_``)."""
+        return self._apply_inplace(_ops.reciprocal, "reciprocal_")
+
+    def square_(self):
+        """self = self² (``Tensor.square_``)."""
+        return self._apply_inplace(_ops.square, "square_")
+
+    def remainder_(self, other):
+        """self = self mod other, the sign of other (``Tensor.remainder_``)."""
+        return self._apply_inplace(lambda t: _ops.remainder(t, other), "remainder_")
+
+    def fmod_(self, other):
+        """self = fmod(self, other), the sign of self (``Tensor.fmod_``)."""
+        return self._apply_inplace(lambda t: _ops.fmod(t, other), "fmod_")
+
+    def sin_(self):
+        """self = sin(self) (``Tensor.sin_``)."""
+        return self._apply_inplace(_ops.sin, "sin_")
+
+    def cos_(self):
+        """self = cos(self) (``Tensor.cos_``)."""
+        return self._apply_inplace(_ops.cos, "cos_")
 
     def clamp_(self, min=None, max=None):
         return self._apply_inplace(lambda t: _ops.clamp(t, min, max), "clamp_")
@@ -588,6 +634,29 @@ class Tensor:
         from . import random as _random
 
         return self._write(_random.normal_array(self.shape, mean, std, generator), "normal_")
+
+    def bernoulli_(self, p=0.5, generator=None):
+        """1 with probability ``p`` (a number or a tensor), else 0, in place (``Tensor.bernoulli_``)."""
+        from . import random as _random
+
+        prob = p._data if isinstance(p, Tensor) else p
+        return self._write(_random.uniform_array(self.shape, 0.0, 1.0, generator) < prob, "bernoulli_")
+
+    def random_(self, from_=0, to=None, generator=None):
+        """Integers drawn uniformly from [from_, to) (``random_(to)`` = [0, to)) in place (``Tensor.random_``)."""
+        from . import random as _random
+
+        if to is None:
+            if from_ == 0:
+                raise NotImplementedError("random_(): give an upper bound, random_(to) or random_(from, to)")
+            from_, to = 0, from_
+        return self._write(_random.rng(generator).integers(from_, to, size=self.shape), "random_")
+
+    def exponential_(self, lambd=1.0, generator=None):
+        """Exponential samples with rate ``lambd`` in place (``Tensor.exponential_``)."""
+        from . import random as _random
+
+        return self._write(_random.rng(generator).exponential(1.0 / lambd, size=self.shape), "exponential_")
 
     def __iadd__(self, other):
         return self._inplace_or_rebind(other, "add_")

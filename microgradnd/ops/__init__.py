@@ -26,7 +26,8 @@ from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzer
                      log_softmax, logsumexp, max, mean, median, min, nanmean, nansum, norm, prod, softmax, std,
                      std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
-from .selection import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
+from .selection import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_add,
+                        index_copy, index_fill, index_select, inner, take_along_dim,
                         log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave,
                         scatter, scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)
 from .shape import (T, broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, expand,
@@ -61,6 +62,9 @@ ge = _comparison(np.greater_equal, "ge")
 logical_and = _comparison(np.logical_and, "logical_and")
 logical_or = _comparison(np.logical_or, "logical_or")
 logical_xor = _comparison(np.logical_xor, "logical_xor")
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def logical_not(x):
@@ -111,6 +115,19 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``torch.isclose`` -> bool tensor."""
     return Tensor._make(np.isclose(_raw(a), _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan), None)
+
+
+def fliplr(x):
+    """Reverse dim 1 (``torch.fliplr``)."""
+    return flip(x, 1)
+
+
+def flipud(x):
+    """Reverse dim 0 (``torch.flipud``)."""
+    return flip(x, 0)
+
+
+swapdims, moveaxis, ger, vdot = transpose, movedim, outer, dot
 
 
 def _raw(x):
@@ -176,6 +193,8 @@ def install_tensor_methods(cls):
         "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
         "allclose": allclose, "isclose": isclose, "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
         "logical_not": logical_not, "logical_and": logical_and, "logical_or": logical_or,
+        "greater": gt, "greater_equal": ge, "less": lt, "less_equal": le, "not_equal": ne,
+        "swapdims": transpose, "fliplr": fliplr, "flipud": flipud, "ger": outer, "vdot": dot,
     }
     for name, fn in methods.items():
         setattr(cls, name, fn)
@@ -185,4 +204,7 @@ def install_tensor_methods(cls):
     cls.reshape_as = cls.view_as
     cls.T = property(T)
     cls.mT = property(mT)
+    cls.mH = property(mT)  # real tensors: the conjugate transpose is the transpose
+    cls.H = property(T)
+    cls.adjoint = mT
     cls.__hash__ = lambda self: id(self)

@@ -670,8 +670,13 @@ def _float_or_any(x, name):
 clip = clamp
 
 
-def where(condition, a, b):
-    """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array."""
+def where(condition, a=None, b=None):
+    """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array.
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if a is None and b is None:
+        from .selection import nonzero
+
+        return nonzero(condition if isinstance(condition, Tensor) else constant(condition), as_tuple=True)
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(

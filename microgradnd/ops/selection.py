@@ -413,6 +413,94 @@ def _scatter_add_(self, dim, index, src):
     return self._apply_inplace(lambda t: scatter_add(t, dim, index, src), "scatter_add_")
 
 
+def _along(input, dim, index, op):
+    """The index tuple that picks ``index`` (1-D) along ``dim``: ``(:, :, index)``."""
+    idx = _index_array(index, op)
+    if idx.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    nd = max(input.ndim, 1)
+    if not -nd <= dim < nd:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+    return (slice(None),) * (dim % nd) + (idx.reshape(-1),)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with ``alpha·source`` added at ``index`` along ``dim``; repeated indices add up
+    (``torch.index_add``)."""
+    from .shape import index_add_into
+
+    where_ = _along(input, dim, index, "index_add")
+    src = source if alpha == 1 else source * alpha
+    if src.dtype != input.dtype:
+        src = src.to(input.dtype)
+    return input + index_add_into(src, input.shape, where_)
+
+
+def index_copy(input, dim, index, source):
+    """input with the slices at ``index`` along ``dim`` replaced by ``source`` (``torch.index_copy``)."""
+    from .shape import index_put as _index_put
+
+    return _index_put(input, _along(input, dim, index, "index_copy"), source)
+
+
+def index_fill(input, dim, index, value):
+    """input with ``value`` in the slices at ``index`` along ``dim`` (``torch.index_fill``)."""
+    mask = np.zeros(input.shape, dtype=bool)
+    mask[_along(input, dim, index, "index_fill")] = True
+    out = where(constant(mask), value, input)
+    return out if out.dtype == input.dtype else out.to(input.dtype)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input[indices] = values`` out of place (``torch.index_put``); ``accumulate=True`` adds instead,
+    repeated indices adding up (``x[idx] += v`` keeps only one of them)."""
+    from .shape import index_add_into
+    from .shape import index_put as _index_put
+    from .shape import unwrap_index
+
+    where_ = unwrap_index(tuple(indices))
+    if not isinstance(values, Tensor):
+        values = constant(np.asarray(values, dtype=input.dtype))
+    elif values.dtype != input.dtype:
+        values = values.to(input.dtype)
+    if not accumulate:
+        return _index_put(input, where_, values)
+    return input + index_add_into(values.expand(*input._data[where_].shape), input.shape, where_)
+
+
+def take_along_dim(input, indices, dim=None):
+    """``gather`` with ``input`` and ``indices`` broadcast against each other except along ``dim``;
+    flattened when ``dim`` is None (``torch.take_along_dim``, NumPy's ``take_along_axis``)."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, constant(_index_array(indices, "take_along_dim").reshape(-1)))
+    idx = _index_array(indices, "take_along_dim")
+    if idx.ndim != input.ndim:
+        raise RuntimeError("take_along_dim(): input and indices should have the same number of dimensions")
+    d = dim % max(input.ndim, 1)
+    shape = list(np.broadcast_shapes(tuple(1 if i == d else n for i, n in enumerate(input.shape)),
+                                     tuple(1 if i == d else n for i, n in enumerate(idx.shape))))
+    x = input.expand(*[input.shape[i] if i == d else n for i, n in enumerate(shape)])
+    idx = np.broadcast_to(idx, [idx.shape[i] if i == d else n for i, n in enumerate(shape)])
+    return gather(x, d, constant(idx))
+
+
+def inner(input, other):
+    """Σ over the last dims of both: out[i…, j…] = Σₖ input[i…, k]·other[j…, k] (``torch.inner``)."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return einsum("...k,zk->...z", input, other.reshape(-1, other.shape[-1])).reshape(
+        *input.shape[:-1], *other.shape[:-1])
+
+
+def _inplace(fn, name):
+    def method(self, *args, **kwargs):
+        return self._apply_inplace(lambda t: fn(t, *args, **kwargs), name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{fn.__name__}`` (``Tensor.{name}``)."
+    return method
+
+
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of dims ``dim1``/``dim2`` as the last dim (``torch.diagonal``)."""
     d1, d2 = dim1 % input.ndim, dim2 % input.ndim
@@ -519,6 +607,9 @@ def meshgrid(*tensors, indexing="ij"):
 
 PUBLIC.update(scatter=scatter, scatter_add=scatter_add, diagonal=diagonal, diag=diag, trace=trace,
               movedim=movedim, swapaxes=swapaxes, repeat_interleave=repeat_interleave, tile=tile, cdist=cdist,
-              argwhere=argwhere)
+              argwhere=argwhere, index_add=index_add, index_copy=index_copy, index_fill=index_fill,
+              index_put=index_put, take_along_dim=take_along_dim, inner=inner)
 METHODS.update({k: v for k, v in PUBLIC.items() if k not in ("cdist", "einsum")},
-               scatter_=_scatter_, scatter_add_=_scatter_add_, moveaxis=movedim, ravel=lambda self: self.reshape(-1))
+               scatter_=_scatter_, scatter_add_=_scatter_add_, moveaxis=movedim, ravel=lambda self: self.reshape(-1),
+               index_add_=_inplace(index_add, "index_add_"), index_copy_=_inplace(index_copy, "index_copy_"),
+               index_fill_=_inplace(index_fill, "index_fill_"), index_put_=_inplace(index_put, "index_put_"))

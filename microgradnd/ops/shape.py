@@ -433,8 +433,11 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, d) for t in tensors], dim=d)
 
 
-def split(x, split_size_or_sections, dim=0):
-    """Pieces of size ``n`` (the last may be smaller) or of the listed sizes (``torch.split``)."""
+def split(x, split_size_or_sections=None, dim=0, *, split_size=None):
+    """Pieces of size ``n`` (the last may be smaller) or of the listed sizes (``torch.split``;
+    ``Tensor.split`` names the sizes ``split_size``)."""
+    if split_size is not None:
+        split_size_or_sections = split_size
     x = _tensor(x, "split")
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")

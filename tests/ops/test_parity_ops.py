@@ -140,3 +140,65 @@ def test_a_negative_slice_step_raises_valueerror_like_pytorch(index):
     with pytest.raises(ValueError, match="step must be greater than zero"):
         x[index] = 0.0
     assert x[:, ::2].tolist() == [[0.0, 2.0], [3.0, 5.0]]  # positive steps still work
+
+
+def test_index_add_copy_fill_put_and_their_inplace_forms():
+    x = mg.zeros(3, 2, dtype=mg.float64, requires_grad=True)
+    src = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=mg.float64, requires_grad=True)
+    out = x.index_add(0, mg.tensor([0, 0, 2]), src, alpha=2)
+    assert out.tolist() == [[8.0, 12.0], [0.0, 0.0], [10.0, 12.0]]  # repeated index 0 adds up
+    out.backward(mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=mg.float64))
+    assert src.grad.tolist() == [[2.0, 4.0], [2.0, 4.0], [10.0, 12.0]]
+    assert x.grad.tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    y = mg.zeros(2, 3)
+    assert y.index_add_(1, mg.tensor([2, 2]), mg.ones(2, 2)) is y and y.tolist() == [[0, 0, 2], [0, 0, 2]]
+    assert y.index_fill_(1, mg.tensor([0]), -1.0).tolist() == [[-1, 0, 2], [-1, 0, 2]]
+    assert mg.index_copy(mg.zeros(3), 0, mg.tensor([2, 0]), mg.tensor([5.0, 6.0])).tolist() == [6.0, 0.0, 5.0]
+    z = mg.zeros(3)
+    z.index_put_((mg.tensor([0, 0, 1]),), mg.tensor(1.0), accumulate=True)
+    assert z.tolist() == [2.0, 1.0, 0.0]
+    assert z.index_put((mg.tensor([0, 2]),), mg.tensor([7.0, 8.0])).tolist() == [7.0, 1.0, 8.0]
+
+
+def test_inplace_rounding_and_modulus_methods_return_self_and_bump_the_version():
+    x = mg.tensor([1.25, -1.75, 2.5])
+    for name, args, expected in [("floor_", (), [1.0, -2.0, 2.0]), ("ceil_", (), [2.0, -1.0, 3.0]),
+                                 ("round_", (), [1.0, -2.0, 2.0]), ("trunc_", (), [1.0, -1.0, 2.0]),
+                                 ("sign_", (), [1.0, -1.0, 1.0]), ("fmod_", (1.0,), [0.25, -0.75, 0.5]),
+                                 ("remainder_", (1.0,), [0.25, 0.25, 0.5]), ("square_", (), [1.5625, 3.0625, 6.25]),
+                                 ("reciprocal_", (), [0.8, -1 / 1.75, 0.4])]:
+        y = x.clone()
+        v = y._version
+        assert getattr(y, name)(*args) is y, name
+        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6, err_msg=name)
+        assert y._version > v, name
+    y = mg.tensor([7.0, -7.0])
+    assert y.div_(2, rounding_mode="floor").tolist() == [3.0, -4.0]
+    assert mg.tensor([1.0, 2.0]).round_(decimals=1).tolist() == [1.0, 2.0]
+
+
+def test_random_inplace_fills():
+    mg.manual_seed(0)
+    b = mg.empty(1000).bernoulli_(0.25)
+    assert set(b.tolist()) <= {0.0, 1.0} and 150 < b.sum().item() < 350
+    r = mg.empty(100, dtype=mg.int64).random_(3, 6)
+    assert r.dtype == mg.int64 and r.min().item() >= 3 and r.max().item() <= 5
+    assert mg.empty(50).exponential_().min().item() >= 0
+
+
+def test_aliases_and_small_functions():
+    x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert mg.greater(x, 2).tolist() == (x > 2).tolist() and x.less_equal(2).tolist() == (x <= 2).tolist()
+    assert mg.not_equal(x, 2).tolist() == (x != 2).tolist() and x.greater_equal(5).sum().item() == 2
+    assert mg.swapdims(x, 0, 1).shape == (3, 2) and mg.moveaxis(x, 0, 1).shape == (3, 2)
+    assert mg.fliplr(x).tolist() == [[3.0, 2.0, 1.0], [6.0, 5.0, 4.0]] and x.flipud()[0].tolist() == [4.0, 5.0, 6.0]
+    assert x.mH.shape == (3, 2) and x.H.shape == (3, 2) and x.adjoint().shape == (3, 2)
+    assert mg.inner(x, x).tolist() == [[14.0, 32.0], [32.0, 77.0]] and mg.vdot(x[0], x[1]).item() == 32.0
+    assert mg.ger(x[0, :2], x[1, :2]).tolist() == [[4.0, 5.0], [8.0, 10.0]]
+    rows, cols = mg.where(x > 4)
+    assert rows.tolist() == [1, 1] and cols.tolist() == [1, 2]
+    assert [p.shape for p in x.split(split_size=2, dim=1)] == [(2, 2), (2, 1)]
+    idx = mg.tensor([[2], [0]])
+    assert mg.take_along_dim(x, idx, dim=1).tolist() == [[3.0], [4.0]]
+    assert mg.take_along_dim(x, mg.tensor([5, 0])).tolist() == [6.0, 1.0]
+    assert x.take_along_dim(mg.tensor([[1, 0, 1]]), 0).tolist() == [[4.0, 2.0, 6.0]]
