@@ -18,7 +18,8 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .creation import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, arange, as_tensor, bernoulli,
                        empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
                        multinomial, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                       randperm, tensor, zeros, zeros_like)
+                       randint_like, randperm, scalar_tensor, tensor, tril_indices, triu_indices, zeros,
+                       zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, set_default_dtype, short, uint8)
 from .ops import (abs, add, addcdiv, addcmul, all, allclose, amax, amin, any, argmax, argmin, bincount,

@@ -89,19 +89,34 @@ def _dtype_or_default(dtype):
     return _dt.to_dtype(dtype) or _dt.get_default_dtype()
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    """All zeros (``torch.zeros``)."""
+def _size_arg(size, keyword):
+    """``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    if keyword is not None:
+        if size:
+            raise TypeError("size given both positionally and as the size= keyword")
+        return (keyword,)
+    return size
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    """All zeros (``torch.zeros``; the shape may also be given as ``size=``)."""
+    size = _size_arg(size, kwargs.pop("size", None)) if kwargs else size
+    if kwargs:
+        raise TypeError(f"zeros() got an unexpected keyword argument {next(iter(kwargs))!r}")
     return _finish(np.zeros(_shape(size), dtype=_dtype_or_default(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    """All ones (``torch.ones``)."""
+def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    """All ones (``torch.ones``; the shape may also be given as ``size=``)."""
+    size = _size_arg(size, kwargs.pop("size", None)) if kwargs else size
+    if kwargs:
+        raise TypeError(f"ones() got an unexpected keyword argument {next(iter(kwargs))!r}")
     return _finish(np.ones(_shape(size), dtype=_dtype_or_default(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """Uninitialised in PyTorch; zeros here, so results are reproducible (``torch.empty``)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad, **kwargs)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -139,13 +154,42 @@ def randn_like(x, dtype=None, generator=None, requires_grad=False):
     return _finish(_random.normal_array(x.shape, 0.0, 1.0, generator, _like(x, dtype)), requires_grad)
 
 
+def randint_like(x, low=0, high=None, dtype=None, generator=None, requires_grad=False):
+    """Random integers in [low, high) (``randint_like(x, high)`` = [0, high)) with x's shape and dtype
+    (``torch.randint_like``)."""
+    if high is None:
+        low, high = 0, low
+    values = _random.rng(generator).integers(low, high, size=x.shape)
+    return _finish(values.astype(_like(x, dtype)), requires_grad)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor of the default float dtype unless given (``torch.scalar_tensor``)."""
+    return _finish(np.array(s, dtype=_dtype_or_default(dtype)), requires_grad, device)
+
+
+def tril_indices(row, col, offset=0, dtype=None, device=None):
+    """The (2, n) row/column indices of the lower triangle of a row×col matrix (``torch.tril_indices``)."""
+    r, c = np.nonzero(np.tril(np.ones((row, col), dtype=bool), offset))
+    return _finish(np.stack([r, c]).astype(_dt.to_dtype(dtype) or np.int64), False, device)
+
+
+def triu_indices(row, col, offset=0, dtype=None, device=None):
+    """The (2, n) row/column indices of the upper triangle of a row×col matrix (``torch.triu_indices``)."""
+    r, c = np.nonzero(np.triu(np.ones((row, col), dtype=bool), offset))
+    return _finish(np.stack([r, c]).astype(_dt.to_dtype(dtype) or np.int64), False, device)
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for ints (``torch.arange``)."""
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
+    if values[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={values[0]}, end={values[1]}, step={values[2]})")
     if dtype is None:
         dtype = _dt.int64 if all(isinstance(v, (int, np.integer)) for v in values) else _dt.get_default_dtype()
     dtype = _dt.to_dtype(dtype)

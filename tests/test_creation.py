@@ -115,3 +115,28 @@ def test_random_is_seeded_and_in_range():
     g = mg.Generator().manual_seed(3)
     h = mg.Generator().manual_seed(3)
     assert mg.rand(3, generator=g).tolist() == mg.rand(3, generator=h).tolist()
+
+
+def test_parity_sweep_creation_additions():
+    import numpy as np
+    import pytest
+
+    import microgradnd as mg
+
+    assert mg.zeros(size=(2, 3)).shape == (2, 3) and mg.ones(size=[4]).tolist() == [1.0] * 4
+    assert mg.empty(size=(1, 2)).shape == (1, 2)
+    with pytest.raises(TypeError):
+        mg.zeros(2, size=(2,))
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        mg.arange(0, 5, -1)
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        mg.arange(5, 0)
+    assert mg.arange(5, 0, -2).tolist() == [5, 3, 1] and mg.arange(0).shape == (0,)
+    r = mg.randint_like(mg.zeros(3, 4), 2, 5)
+    assert r.shape == (3, 4) and r.dtype == mg.float32 and 2 <= r.min().item() and r.max().item() <= 4
+    assert mg.randint_like(mg.zeros(2, dtype=mg.int64), 3).dtype == mg.int64
+    s = mg.scalar_tensor(3)
+    assert s.shape == () and s.dtype == mg.float32 and s.item() == 3.0
+    assert mg.tril_indices(3, 3).tolist() == [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
+    assert mg.triu_indices(3, 3, 1).tolist() == [[0, 0, 1], [1, 2, 2]]
+    np.testing.assert_array_equal(mg.tril_indices(2, 4, 1).numpy(), [[0, 0, 1, 1, 1], [0, 1, 0, 1, 2]])
