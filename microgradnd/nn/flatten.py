@@ -1,7 +1,9 @@
-"""``Flatten`` and ``Unflatten`` (``torch.nn.Flatten``: dims start_dim..end_dim merged into one)."""
+"""``Flatten`` and ``Unflatten`` (``torch.nn.Flatten``: dims start_dim..end_dim merged into one), and
+``Unfold`` / ``Fold`` (sliding blocks out of and back into an image)."""
 from __future__ import annotations
 
 from .. import ops as _ops
+from . import functional as F
 from .module import Module
 
 
@@ -31,3 +33,34 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Unfold(Module):
+    """(N, C, H, W) -> (N, C·kH·kW, L) sliding blocks (``torch.nn.Unfold``, ``F.unfold``: im2col)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """(N, C·kH·kW, L) blocks -> (N, C, H, W), overlaps summed (``torch.nn.Fold``, ``F.fold``: col2im)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

@@ -92,32 +92,71 @@ adaptive_max_pool2d = _conv.adaptive_max_pool2d
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims (``F.interpolate``); ``mode='nearest'`` only: output pixel i reads input
-    pixel ⌊i·scale⌋ with scale = in/out (or 1/scale_factor), a constant-index gather."""
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; only 'nearest'")
+    """Resize the spatial dims of (N, C, ...) input (``F.interpolate``), one dim at a time.
+
+    'nearest': output pixel i reads input pixel ⌊i·scale⌋ with scale = in/out (or 1/scale_factor), a
+    constant-index gather. 'linear' / 'bilinear' / 'trilinear' (separable): src = (i + ½)·scale - ½
+    clamped at 0 (align_corners=False) or i·(in - 1)/(out - 1) (align_corners=True), and
+    out = x[⌊src⌋]·(1 - λ) + x[⌊src⌋ + 1]·λ with λ = src - ⌊src⌋, the last pixel repeated at the edge.
+    """
+    linear = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode != "nearest" and mode not in linear:
+        raise NotImplementedError(
+            f"interpolate: mode {mode!r} is not supported; use 'nearest', 'linear', 'bilinear' or 'trilinear'")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
     spatial = input.ndim - 2
     if spatial < 1:
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D (N, C, ...) input, got shape {tuple(input.shape)}")
+    if mode in linear and linear[mode] != spatial:
+        raise NotImplementedError(
+            f"Got {input.ndim}D input, but {mode} mode needs {linear[mode] + 2}D input")
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
     in_sizes = input.shape[2:]
     if size is not None:
         sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * spatial
+        if len(sizes) != spatial:
+            raise ValueError(
+                f"Input and output must have the same number of spatial dimensions, but got input with spatial "
+                f"dimensions of {list(in_sizes)} and output size of {size}. Please provide input tensor in "
+                f"(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
         scales = [np.float32(i) / np.float32(o) for i, o in zip(in_sizes, sizes)]
     else:
         factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * spatial
+        if len(factors) != spatial:
+            raise ValueError(
+                f"Input and scale_factor must have the same number of spatial dimensions, but got input with "
+                f"spatial dimensions of {list(in_sizes)} and scale_factor of shape {scale_factor}. Please provide "
+                f"input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
         sizes = tuple(int(math.floor(i * f)) for i, f in zip(in_sizes, factors))
         scales = ([np.float32(i) / np.float32(o) for i, o in zip(in_sizes, sizes)] if recompute_scale_factor
                   else [np.float32(1.0 / f) for f in factors])
     out = input
     for d, (n_in, n_out, scale) in enumerate(zip(in_sizes, sizes, scales)):
-        if n_in == n_out and scale == 1.0:
+        lead = (slice(None),) * (2 + d)
+        if mode == "nearest":
+            if n_in == n_out and scale == 1.0:
+                continue
+            # PyTorch computes src = floor(dst · scale) in float32; the same arithmetic gives the same pixels
+            index = np.floor(np.arange(n_out, dtype=np.float32) * np.float32(scale)).astype(np.int64)
+            index = np.minimum(index, n_in - 1)
+            out = out[lead + (constant(index),)]
             continue
-        # PyTorch computes src = floor(dst · scale) in float32; the same arithmetic gives the same pixels
-        index = np.floor(np.arange(n_out, dtype=np.float32) * np.float32(scale)).astype(np.int64)
-        index = np.minimum(index, n_in - 1)
-        out = out[(slice(None),) * (2 + d) + (constant(index),)]
+        # PyTorch's arithmetic: the scale in double, then src and λ in the input's float type
+        ct = np.float32 if input.dtype == np.float32 else np.float64
+        dst = np.arange(n_out, dtype=ct)
+        if align_corners:
+            src = dst * ct((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out, dtype=ct)
+        else:
+            exact = size is not None or recompute_scale_factor or factors[d] <= 0
+            step = ct(n_in / n_out if exact else 1.0 / factors[d])
+            src = np.maximum(step * (dst + ct(0.5)) - ct(0.5), ct(0.0))
+        lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        hi = np.minimum(lo + 1, n_in - 1)
+        lam = (src - lo.astype(ct)).astype(input.dtype).reshape((n_out,) + (1,) * (spatial - 1 - d))
+        out = out[lead + (constant(lo),)] * constant(1 - lam) + out[lead + (constant(hi),)] * constant(lam)
     return out
 
 
@@ -168,7 +207,12 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """(N, C, H, W) -> (N, C·kH·kW, L) sliding blocks (``F.unfold``)."""
+    """(N, C, H, W) -> (N, C·kH·kW, L) sliding blocks, or (C, H, W) -> (C·kH·kW, L) (``F.unfold``)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    if input.ndim == 3:
+        return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     k, d = _conv._pair(kernel_size, "kernel_size", "unfold"), _conv._pair(dilation, "dilation", "unfold")
     p, s = _conv._pair(padding, "padding", "unfold"), _conv._pair(stride, "stride", "unfold")
     cols = _conv.unfold2d(input, k, s, ((p[0], p[0]), (p[1], p[1])), d)  # (N, OH, OW, kH, kW, C)
@@ -178,13 +222,25 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """(N, C·kH·kW, L) blocks -> (N, C, H, W), summing overlaps (``F.fold``)."""
+    """(N, C·kH·kW, L) blocks -> (N, C, H, W), or (C·kH·kW, L) -> (C, H, W), summing overlaps (``F.fold``)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(input.shape)}")
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     k, d = _conv._pair(kernel_size, "kernel_size", "fold"), _conv._pair(dilation, "dilation", "fold")
     p, s = _conv._pair(padding, "padding", "fold"), _conv._pair(stride, "stride", "fold")
     h, w = _conv._pair(output_size, "output_size", "fold")
     oh = _conv._out_size(h, p[0], p[0], k[0], s[0], d[0])
     ow = _conv._out_size(w, p[1], p[1], k[1], s[1], d[1])
     n = input.shape[0]
+    if input.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+                           f"but got input.size(1)={input.shape[1]} and kernel_size={k}.")
+    if input.shape[2] != oh * ow:
+        raise RuntimeError(f"Given output_size={(h, w)}, kernel_size={k}, dilation={d}, padding={p}, stride={s}, "
+                           f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
+                           f"{oh} * {ow} = {oh * ow}, but got input.size(2)={input.shape[2]}.")
     cols = input.reshape(n, -1, k[0], k[1], oh, ow).permute(0, 4, 5, 2, 3, 1)  # (N, OH, OW, kH, kW, C)
     return _conv.fold2d(cols, (h, w), k, s, ((p[0], p[0]), (p[1], p[1])), d)
 
@@ -517,6 +573,15 @@ def pad(input, pad, mode="constant", value=None):
     gradient is the indexing op's scatter-add.
     """
     if mode == "constant":
+        if any(int(v) < 0 for v in pad):  # a negative amount crops that side first (as in PyTorch)
+            crop = [slice(None)] * input.ndim
+            for i in range(len(pad) // 2):
+                dim, lo, hi = input.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+                size = input.shape[dim]
+                if size + min(lo, 0) + min(hi, 0) < 0:
+                    raise RuntimeError("narrow(): length must be non-negative.")
+                crop[dim] = slice(max(-lo, 0), size - max(-hi, 0))
+            input, pad = input[tuple(crop)], tuple(max(int(v), 0) for v in pad)
         return _ops.pad(input, pad, mode=mode, value=0.0 if value is None else value)
     numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
     if numpy_mode is None:

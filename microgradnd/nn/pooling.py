@@ -103,7 +103,7 @@ def _tuple1(v):
 
 
 class Upsample(Module):
-    """Nearest-neighbour upsampling to ``size`` or by ``scale_factor`` (``torch.nn.Upsample``)."""
+    """Upsampling to ``size`` or by ``scale_factor`` (``torch.nn.Upsample``; modes as ``F.interpolate``)."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
@@ -123,3 +123,17 @@ class Upsample(Module):
         else:
             info = f"size={self.size!r}"
         return info + f", mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour upsampling of (N, C, H, W) (``torch.nn.UpsamplingNearest2d``, ``Upsample(mode='nearest')``)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear upsampling of (N, C, H, W) with align_corners=True (``torch.nn.UpsamplingBilinear2d``)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -323,6 +323,57 @@ def test_pad():
     x = mg.ones(1, 2, 2)
     assert F.pad(x, (1, 0)).shape == (1, 2, 3)
     assert F.pad(x, (1, 1, 2, 0), value=5.0).detach().numpy()[0, 0].tolist() == [5, 5, 5, 5]
+    # a negative amount crops that side (PyTorch's F.pad / ZeroPad2d((-1, ...)))
+    y = mg.tensor([[1.0, 2.0, 3.0]])
+    assert F.pad(y, (-1, 2), value=9.0).tolist() == [[2.0, 3.0, 9.0, 9.0]]
+    assert nn.ZeroPad2d((-1, 1, 0, -1))(mg.ones(1, 2, 3)).tolist() == [[[1.0, 1.0, 0.0]]]
+
+
+def test_padding_layers():
+    row = mg.tensor([[[1.0, 2.0, 3.0]]])
+    assert nn.ReflectionPad1d(2)(row).tolist() == [[[3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]]]
+    assert nn.ReplicationPad1d(2)(row).tolist() == [[[1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0]]]
+    assert nn.CircularPad1d(2)(row).tolist() == [[[2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0]]]
+    assert nn.ConstantPad1d((1, 0), -1.0)(row).tolist() == [[[-1.0, 1.0, 2.0, 3.0]]]
+    x = mg.tensor([[[1.0, 2.0], [3.0, 4.0]]], requires_grad=True)
+    y = nn.ZeroPad2d((1, 0, 0, 1))(x)
+    assert y.tolist() == [[[0.0, 1.0, 2.0], [0.0, 3.0, 4.0], [0.0, 0.0, 0.0]]]
+    nn.ReflectionPad2d(1)(x).sum().backward()  # each pixel appears 4 times in a 4x4 reflection of 2x2
+    assert x.grad.tolist() == [[[4.0, 4.0], [4.0, 4.0]]]
+    assert nn.ZeroPad2d(1).padding == (1, 1, 1, 1) and nn.ConstantPad2d(2, 0.5).value == 0.5
+    with pytest.raises(ValueError, match="expected 3D or 4D input"):
+        nn.CircularPad2d(1)(mg.ones(3, 4))
+
+
+def test_unfold_fold_modules_and_unbatched_input():
+    x = mg.arange(16.0).reshape(1, 1, 4, 4)
+    cols = nn.Unfold(2, stride=2)(x)
+    assert cols.shape == (1, 4, 4) and cols[0, :, 0].tolist() == [0.0, 1.0, 4.0, 5.0]
+    assert nn.Fold((4, 4), 2, stride=2)(cols).tolist() == x.tolist()
+    assert F.unfold(x[0], 2, stride=2).tolist() == cols[0].tolist()  # (C, H, W) -> (C·kH·kW, L)
+    assert F.fold(cols[0], (4, 4), 2, stride=2).shape == (1, 4, 4)
+    with pytest.raises(RuntimeError, match="3D or 4D"):
+        F.unfold(mg.ones(1, 1, 1, 4, 4), 2)
+    with pytest.raises(RuntimeError, match="sliding blocks"):
+        F.fold(mg.ones(1, 4, 5), (4, 4), 2, stride=2)
+
+
+def test_bilinear_interpolation_by_hand():
+    x = mg.tensor([[[[0.0, 1.0], [2.0, 3.0]]]], requires_grad=True)
+    # align_corners=True: output pixel i sits at i·(2 - 1)/(3 - 1) of the input
+    y = nn.UpsamplingBilinear2d(size=(3, 3))(x)
+    np.testing.assert_allclose(y.detach().numpy()[0, 0], [[0.0, 0.5, 1.0], [1.0, 1.5, 2.0], [2.0, 2.5, 3.0]])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[0, 0], [[2.25, 2.25], [2.25, 2.25]])
+    # align_corners=False: src = (i + 0.5)/2 - 0.5, clamped at the edges -> 0, 0.25, 0.75, 1
+    z = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    np.testing.assert_allclose(z.detach().numpy()[0, 0, 0], [0.0, 0.25, 0.75, 1.0])
+    line = F.interpolate(mg.tensor([[[0.0, 4.0]]]), size=3, mode="linear", align_corners=True)
+    assert line.tolist() == [[[0.0, 2.0, 4.0]]]
+    with pytest.raises(ValueError, match="same number of spatial dimensions"):
+        F.interpolate(mg.ones(1, 1, 3), size=(5, 7))
+    with pytest.raises(NotImplementedError, match="bilinear mode needs 4D input"):
+        F.interpolate(mg.ones(1, 1, 3), scale_factor=2, mode="bilinear")
 
 
 def test_layer_norm_and_embedding():

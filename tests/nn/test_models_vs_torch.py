@@ -283,6 +283,47 @@ def test_pad_modes_match_pytorch(mode, shape, pad):
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 2, 3, 4), dict(scale_factor=2, mode="bilinear")),
+    ((2, 2, 3, 4), dict(scale_factor=2, mode="bilinear", align_corners=True)),
+    ((1, 1, 5, 5), dict(size=(3, 7), mode="bilinear")),
+    ((1, 1, 5, 5), dict(scale_factor=(1.7, 0.6), mode="bilinear")),
+    ((1, 1, 5, 5), dict(scale_factor=1.7, mode="bilinear", recompute_scale_factor=True)),
+    ((2, 3, 6), dict(scale_factor=3, mode="linear")),
+    ((2, 3, 6), dict(size=4, mode="linear", align_corners=True)),
+    ((1, 2, 2, 3, 3), dict(size=(3, 4, 5), mode="trilinear")),
+])
+def test_interpolate_linear_modes_match_pytorch(shape, kwargs):
+    x = np.random.default_rng(17).standard_normal(shape)
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = F.interpolate(xm, **kwargs), torch.nn.functional.interpolate(xt, **kwargs)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(18).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("expr, shape", [
+    ("ZeroPad2d((1, 0, 2, 1))", (2, 3, 4, 5)), ("ZeroPad2d((-1, 1, 0, -2))", (2, 3, 4, 5)),
+    ("ConstantPad1d((2, 1), 3.5)", (2, 3, 5)), ("ConstantPad3d((1, 0, 0, 1, 1, 1), 2.0)", (1, 2, 3, 4, 4)),
+    ("ReflectionPad1d(2)", (2, 3, 5)), ("ReflectionPad2d((1, 2, 3, 0))", (2, 3, 4, 5)),
+    ("ReplicationPad2d(2)", (3, 4, 5)), ("ReplicationPad3d((1, 2, 0, 1, 2, 0))", (1, 2, 3, 4, 4)),
+    ("CircularPad2d((1, 0, 2, 1))", (2, 3, 4, 5)), ("Unfold((2, 3), padding=1, stride=(1, 2))", (2, 3, 4, 5)),
+    ("Unfold(2)", (3, 4, 5)), ("Fold((4, 5), 2)", (2, 12, 12)), ("Fold((4, 5), 2)", (12, 12)),
+    ("UpsamplingNearest2d(size=(5, 7))", (2, 3, 4, 5)), ("UpsamplingBilinear2d(scale_factor=2)", (2, 3, 4, 5)),
+])
+def test_padding_fold_and_upsampling_layers_match_pytorch(expr, shape):
+    x = np.random.default_rng(19).standard_normal(shape)
+    ours, theirs = eval("nn." + expr), eval("torch.nn." + expr)
+    assert repr(ours) == repr(theirs)
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, ot = ours(xm), theirs(xt)
+    np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = np.random.default_rng(20).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_conv2d_padding_modes_match_pytorch(mode):
     theirs = torch.nn.Conv2d(3, 2, 3, padding=1, padding_mode=mode).double()

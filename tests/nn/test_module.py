@@ -344,6 +344,11 @@ REPR_CASES = [
     "CosineEmbeddingLoss()", "TripletMarginLoss()", "HingeEmbeddingLoss()", "PoissonNLLLoss()",
     "MultiLabelSoftMarginLoss()", "CosineSimilarity()", "PairwiseDistance()", "MarginRankingLoss()",
     "SoftMarginLoss()", "GaussianNLLLoss()",
+    "ZeroPad2d(1)", "ZeroPad2d((1, 0, 2, 1))", "ZeroPad1d(2)", "ConstantPad2d(1, 3.5)", "ConstantPad1d((1, 2), 0)",
+    "ReflectionPad2d(1)", "ReflectionPad1d((1, 2))", "ReplicationPad2d((1, 0, 1, 2))", "CircularPad2d(1)",
+    "ZeroPad3d(1)", "Unfold(2, stride=2)", "Fold((4, 4), 2)", "UpsamplingNearest2d(scale_factor=2)",
+    "UpsamplingNearest2d(size=(3, 4))", "UpsamplingBilinear2d(scale_factor=2)",
+    "Upsample(size=(4, 5), mode='bilinear', align_corners=False)",
 ]
 
 
