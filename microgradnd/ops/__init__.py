@@ -97,9 +97,11 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
 
 def bincount(x, weights=None, minlength=0):
     """Counts of each non-negative integer (``torch.bincount``)."""
-    w = None if weights is None else _raw(weights)
+    w = None if weights is None else np.asarray(_raw(weights))
     out = np.bincount(_raw(x), weights=w, minlength=minlength)
-    return Tensor._make(out if w is not None else out.astype(np.int64), None)
+    if w is None:
+        return Tensor._make(out.astype(np.int64), None)
+    return Tensor._make(out.astype(w.dtype) if w.dtype.kind == "f" else out, None)  # float weights keep their dtype
 
 
 def equal(a, b):

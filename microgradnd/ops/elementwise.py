@@ -486,6 +486,11 @@ def sub(a, b, alpha=1):
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead."
         )
+    if any(isinstance(v, Tensor) and v._data.dtype == np.bool_ for v in (a, b)):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead (or convert with .long() first)."
+        )
     return _binary(Sub, a, b, "sub")
 
 
@@ -771,7 +776,7 @@ def _piecewise_constant(x, kind, decimals=0):
     x = as_operand(x, kind)
     if not isinstance(x, Tensor):
         x = Tensor._make(np.asarray(x), None)
-    if x.dtype.kind != "f" and kind != "sign":
+    if x.dtype.kind != "f" and (kind != "sign" or x.dtype == np.bool_):  # sign(bool) is itself
         return x.clone() if x.requires_grad else Tensor._make(x._data.copy(), None)
     return PiecewiseConstant.apply(x, kind=kind, decimals=decimals)
 

@@ -202,3 +202,16 @@ def test_aliases_and_small_functions():
     assert mg.take_along_dim(x, idx, dim=1).tolist() == [[3.0], [4.0]]
     assert mg.take_along_dim(x, mg.tensor([5, 0])).tolist() == [6.0, 1.0]
     assert x.take_along_dim(mg.tensor([[1, 0, 1]]), 0).tolist() == [[4.0, 2.0, 6.0]]
+
+
+def test_subtraction_with_a_bool_tensor_raises_sign_of_bool_and_bincount_dtype():
+    b = mg.tensor([True, False])
+    for make in (lambda: b - 1, lambda: 1 - b, lambda: b - mg.tensor([1, 2]), lambda: mg.sub(b, 1.5)):
+        with pytest.raises(RuntimeError, match="bool tensor is not supported"):
+            make()
+    assert (b.long() - 1).tolist() == [0, -1] and (~b).tolist() == [False, True]
+    s = b.sign()
+    assert s.dtype == mg.bool and s.tolist() == [True, False]
+    w32 = mg.bincount(mg.tensor([0, 1, 1]), weights=mg.tensor([0.5, 1.0, 2.0]))
+    assert w32.dtype == mg.float32 and w32.tolist() == [0.5, 3.0]
+    assert mg.bincount(mg.tensor([0, 1, 1]), weights=mg.tensor([1, 2, 3])).dtype == mg.float64
