@@ -420,7 +420,8 @@ def _along(input, dim, index, op):
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     nd = max(input.ndim, 1)
     if not -nd <= dim < nd:
-        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
     return (slice(None),) * (dim % nd) + (idx.reshape(-1),)
 
 
