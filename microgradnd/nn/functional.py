@@ -29,13 +29,14 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d",
     "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d",
     "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout",
-    "dropout1d", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "hardshrink", "hardsigmoid",
-    "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss", "interpolate", "kl_div",
-    "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "logsigmoid", "max_pool1d",
-    "max_pool2d", "mish", "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot",
-    "pad", "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "selu", "selu_",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
-    "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "unfold",
+    "dropout1d", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "hardshrink",
+    "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss",
+    "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear",
+    "local_response_norm", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss",
+    "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
+    "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu",
+    "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink",
+    "threshold", "threshold_", "triplet_margin_loss", "unfold",
 ]
 
 # ---------------------------------------------------------------------------------------------------
@@ -520,6 +521,83 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is not None:
         shift = shift + bias
     return input * scale.reshape(shape) + shift.reshape(shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) plane of (N, C, ...) by its own statistics (``F.instance_norm``):
+    batch norm of the input viewed as (1, N·C, ...). The running stats (when given) move towards the
+    batch average of the instance means and unbiased variances; ``use_input_stats=False`` uses them."""
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected a (N, C, ...) input with spatial dims, got shape {tuple(input.shape)}")
+    n, c = input.shape[:2]
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        spatial = input.numel() // max(n * c, 1)
+        if spatial <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {size_str(input.shape)}")
+        flat = input.reshape((1, n * c) + tuple(input.shape[2:]))
+        dims = (0,) + tuple(range(2, flat.ndim))
+        stats = _norm.batch_stats(flat._data, dims, eps)
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                if running_mean is not None:
+                    mean = stats[0].reshape(n, c).mean(axis=0)
+                    running_mean.copy_(running_mean._data * (1 - momentum) + mean * momentum)
+                if running_var is not None:
+                    unbiased = (stats[1].reshape(n, c) * (spatial / (spatial - 1))).mean(axis=0)
+                    running_var.copy_(running_var._data * (1 - momentum) + unbiased * momentum)
+        out = _norm.batch_norm_train(flat, None, None, eps, dims, stats).reshape(input.shape)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        out = (input - running_mean.reshape(shape)) * _ops.rsqrt(running_var.reshape(shape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise (N, C, ...) over each group of C/num_groups channels and all spatial positions, then
+    scale and shift per channel (``F.group_norm``; num_groups=1 is a layer norm over (C, ...))."""
+    n, c = input.shape[:2]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = _ops.mean(grouped, dim=-1, keepdim=True)
+    centred = grouped - mean
+    var = _ops.mean(centred * centred, dim=-1, keepdim=True)
+    out = (centred * _ops.rsqrt(var + eps)).reshape(input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """AlexNet's normalisation across channels (``F.local_response_norm``):
+    b_c = a_c / (k + α/size · Σ a_c'²)^β, the sum over the ``size`` channels c - ⌊size/2⌋ .. c + ⌊(size-1)/2⌋
+    (missing channels count as 0)."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    sq = _ops.pad(input * input, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2), mode="constant",
+                  value=0.0)
+    total = sq[:, 0:c]
+    for j in range(1, size):  # one shifted slice per window offset, each over the whole batch
+        total = total + sq[:, j:j + c]
+    return input / _ops.pow(total * (alpha / size) + k, beta)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -1,5 +1,8 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d`` (running statistics as buffers) and ``LayerNorm``."""
+"""Normalisation layers: ``BatchNorm1d/2d/3d`` and ``InstanceNorm1d/2d/3d`` (running statistics as buffers),
+``LayerNorm``, ``GroupNorm`` and ``LocalResponseNorm``."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -100,6 +103,106 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W) input, per channel C (``torch.nn.BatchNorm2d``)."""
 
     _expected_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) input, per channel C (``torch.nn.BatchNorm3d``)."""
+
+    _expected_dims = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared body of InstanceNorm1d/2d/3d (PyTorch's ``_InstanceNorm``): no affine map and no running
+    statistics unless asked for; an unbatched input (one dim fewer) is treated as a batch of one."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        no_batch = self._expected_dims[0]
+        feature_dim = input.ndim - no_batch
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can silence this "
+                          f"warning by not passing in num_features, which is not used because affine=False",
+                          stacklevel=3)
+        x = input.unsqueeze(0) if input.ndim == no_batch else input
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if input.ndim == no_batch else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalise each channel of each sample of (N, C, L) or (C, L) over L (``torch.nn.InstanceNorm1d``)."""
+
+    _expected_dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalise each channel of each sample of (N, C, H, W) or (C, H, W) over H, W (``torch.nn.InstanceNorm2d``)."""
+
+    _expected_dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of (N, C, D, H, W) or (C, D, H, W) (``torch.nn.InstanceNorm3d``)."""
+
+    _expected_dims = (4, 5)
+
+
+class GroupNorm(Module):
+    """Normalise over groups of channels (and all positions) per sample, then scale and shift per channel
+    (``torch.nn.GroupNorm``; weight 1, bias 0)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+        if affine:
+            self.weight = Parameter(Tensor._make(np.ones(num_channels, dtype=dtype), None))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_channels, dtype=dtype), None))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1)
+                if self.bias is not None:
+                    self.bias.zero_()
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """AlexNet's normalisation across neighbouring channels (``torch.nn.LocalResponseNorm``; see
+    ``F.local_response_norm``)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 class LayerNorm(Module):

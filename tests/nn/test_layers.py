@@ -465,3 +465,28 @@ def test_inplace_dropout_writes_its_mask_into_the_input():
     assert set(np.unique(a)) == {0.0, 2.0} and np.all(a == a[:, :, :1, :1])  # whole channels
     x = mg.ones(100)
     assert F.dropout(x, 0.5, training=True, inplace=True) is x and set(np.unique(x.numpy())) == {0.0, 2.0}
+
+
+def test_group_instance_and_local_response_norm_by_hand():
+    x = mg.tensor([[[1.0, 3.0], [2.0, 6.0]]])  # (N=1, C=2, L=2)
+    # one group over all 4 values: mean 3, variance 3.5
+    expected = (np.array([[1.0, 3.0], [2.0, 6.0]]) - 3.0) / np.sqrt(3.5 + 1e-5)
+    np.testing.assert_allclose(nn.GroupNorm(1, 2)(x).detach().numpy()[0], expected, rtol=1e-6)
+    # two groups = instance norm: each channel (1, 3) and (2, 6) becomes -1, +1 (up to eps)
+    np.testing.assert_allclose(nn.GroupNorm(2, 2)(x).detach().numpy()[0], [[-1, 1], [-1, 1]], rtol=1e-4)
+    np.testing.assert_allclose(nn.InstanceNorm1d(2)(x).detach().numpy()[0], [[-1, 1], [-1, 1]], rtol=1e-4)
+    # running stats: the batch's mean instance mean (2, 4) and unbiased variance (2, 8) at momentum 0.1
+    inorm = nn.InstanceNorm1d(2, track_running_stats=True)
+    inorm(x)
+    np.testing.assert_allclose(inorm.running_mean.numpy(), [0.2, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(inorm.running_var.numpy(), [0.9 + 0.2, 0.9 + 0.8], rtol=1e-6)
+    assert inorm.num_batches_tracked.item() == 0  # PyTorch's instance norm does not count batches
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        nn.InstanceNorm2d(2)(mg.ones(1, 2, 1, 1))
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
+    # LRN: b_c = a_c / (k + α/n Σ a²)^β over channels c-1..c (size 2); α = 1, β = 1, k = 0
+    a = mg.tensor([[[1.0], [2.0], [3.0]]])
+    np.testing.assert_allclose(F.local_response_norm(a, 2, alpha=1.0, beta=1.0, k=0.0).detach().numpy().ravel(),
+                               [1 / 0.5, 2 / 2.5, 3 / 6.5], rtol=1e-6)
+    assert nn.BatchNorm3d(2)(mg.randn(2, 2, 2, 2, 2)).shape == (2, 2, 2, 2, 2)

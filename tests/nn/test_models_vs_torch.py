@@ -324,6 +324,39 @@ def test_padding_fold_and_upsampling_layers_match_pytorch(expr, shape):
     np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("expr, shape", [
+    ("BatchNorm3d(2)", (2, 2, 3, 2, 2)), ("BatchNorm3d(2, momentum=None, affine=False)", (2, 2, 3, 2, 2)),
+    ("InstanceNorm1d(3)", (2, 3, 5)), ("InstanceNorm1d(3, affine=True)", (3, 5)),
+    ("InstanceNorm2d(3, affine=True, track_running_stats=True, momentum=0.3)", (2, 3, 4, 4)),
+    ("InstanceNorm2d(3, track_running_stats=True, momentum=None)", (2, 3, 4, 4)),
+    ("InstanceNorm3d(2, affine=True)", (2, 2, 2, 3, 3)), ("GroupNorm(2, 4)", (2, 4, 3, 3)),
+    ("GroupNorm(1, 4, eps=1e-3)", (2, 4, 5)), ("GroupNorm(4, 4, affine=False)", (2, 4, 3, 3)),
+    ("GroupNorm(2, 4)", (3, 4)), ("LocalResponseNorm(2)", (2, 5, 3, 3)),
+    ("LocalResponseNorm(3, alpha=0.1, beta=0.5, k=2.0)", (2, 6, 4)), ("LocalResponseNorm(5, alpha=1.0)", (1, 3, 2, 2, 2)),
+])
+def test_group_instance_and_response_norms_match_pytorch(expr, shape):
+    ours, theirs = eval("nn." + expr).double(), eval("torch.nn." + expr).double()
+    rng = np.random.default_rng(21)
+    for p in theirs.parameters():
+        with torch.no_grad():
+            p.copy_(torch.tensor(rng.standard_normal(tuple(p.shape))))
+    ours.load_state_dict({k: mg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    for step in range(3):
+        if step == 2:
+            ours.eval(), theirs.eval()
+        x = rng.standard_normal(shape) * 2 + 1
+        xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        om, ot = ours(xm), theirs(xt)
+        np.testing.assert_allclose(om.detach().numpy(), ot.detach().numpy(), rtol=1e-9, atol=1e-12)
+        g = rng.standard_normal(om.shape)
+        om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+        np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, err_msg=name)
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_conv2d_padding_modes_match_pytorch(mode):
     theirs = torch.nn.Conv2d(3, 2, 3, padding=1, padding_mode=mode).double()

@@ -349,6 +349,9 @@ REPR_CASES = [
     "ZeroPad3d(1)", "Unfold(2, stride=2)", "Fold((4, 4), 2)", "UpsamplingNearest2d(scale_factor=2)",
     "UpsamplingNearest2d(size=(3, 4))", "UpsamplingBilinear2d(scale_factor=2)",
     "Upsample(size=(4, 5), mode='bilinear', align_corners=False)",
+    "BatchNorm3d(2)", "InstanceNorm2d(3)", "InstanceNorm1d(3, affine=True, track_running_stats=True)",
+    "InstanceNorm3d(2, eps=1e-3, momentum=None)", "GroupNorm(2, 4)", "GroupNorm(2, 4, affine=False, eps=1e-3)",
+    "GroupNorm(1, 3, bias=False)", "LocalResponseNorm(2)", "LocalResponseNorm(5, alpha=1e-3, beta=0.5, k=2.0)",
 ]
 
 
@@ -376,6 +379,9 @@ def test_state_dict_keys_match_pytorch():
 
     ours, theirs = build(nn).state_dict(), build(torch.nn).state_dict()
     assert list(ours) == list(theirs)
+    for expr in ("InstanceNorm2d(3, affine=True, track_running_stats=True)", "InstanceNorm1d(3)", "GroupNorm(2, 4)",
+                 "BatchNorm3d(2)", "LocalResponseNorm(3)"):
+        assert list(eval("nn." + expr).state_dict()) == list(eval("torch.nn." + expr).state_dict()), expr
     for k in ours:
         assert tuple(ours[k].shape) == tuple(theirs[k].shape), k
         assert str(ours[k].dtype) == str(theirs[k].dtype).replace("torch.", ""), k
