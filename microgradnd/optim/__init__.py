@@ -1,5 +1,5 @@
 """Optimizers and learning-rate schedules (``torch.optim``): SGD, Adagrad, RMSprop, Adam, AdamW (and
-Adadelta, Adamax, NAdam, RAdam).
+Adadelta, Adamax, NAdam, RAdam, Rprop).
 
     opt = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt.zero_grad(); loss.backward(); opt.step()
@@ -16,7 +16,8 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "lr_scheduler"]
+           "Rprop", "lr_scheduler"]

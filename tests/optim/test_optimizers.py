@@ -52,6 +52,21 @@ def test_adam_adagrad_rmsprop_by_hand():
     assert vals == pytest.approx([0.95 - 0.1 * 2 / (2 + 1e-8)], abs=1e-13)
 
 
+def test_rprop_by_hand():
+    # same sign: the step grows by 1.2 (0.1, 0.12, 0.144) whatever the gradient's size
+    vals, opt, p = _quadratic_steps(optim.Rprop, 3, lr=0.1)
+    assert vals == pytest.approx([0.9, 0.78, 0.636], abs=1e-15)
+    assert list(opt.state[p]) == ["step", "prev", "step_size"]
+    # overshoot to -0.05: the sign flips, the step halves to 0.05 and this step does not move;
+    # the next one (prev forgotten, factor 1) moves by 0.05
+    vals = _quadratic_steps(optim.Rprop, 3, p0=0.05, lr=0.1)[0]
+    assert vals == pytest.approx([-0.05, -0.05, 0.0], abs=1e-15)
+    vals = _quadratic_steps(optim.Rprop, 2, lr=0.1, step_sizes=(1e-6, 0.11))[0]  # capped at 0.11
+    assert vals == pytest.approx([0.9, 0.79], abs=1e-15)
+    with pytest.raises(ValueError, match="Invalid eta values"):
+        optim.Rprop([mg.zeros(1, requires_grad=True)], etas=(1.2, 0.5))
+
+
 def test_curriculum_gradient_descent_1d():
     # loss (x - 3)^2 + 10 from x = 10 at lr 0.2 converges to x = 3, loss 10
     x = mg.tensor(10.0, requires_grad=True)

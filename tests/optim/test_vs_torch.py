@@ -35,6 +35,8 @@ CONFIGS = [
     ("RAdam", dict()),
     ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
 ]
 
 
@@ -81,7 +83,7 @@ def test_step_sequence_matches_torch(name, kwargs, dtype):
             assert np.asarray(sa[k]).dtype == np.asarray(sb[k]).dtype
 
 
-@pytest.mark.parametrize("name,kwargs", CONFIGS[::3])
+@pytest.mark.parametrize("name,kwargs", CONFIGS[::3] + CONFIGS[-1:])
 def test_state_dict_layout_matches_torch(name, kwargs):
     p0s = [np.ones((2, 2)), np.zeros(3)]
     mp = [mg.tensor(p, requires_grad=True) for p in p0s]
@@ -211,7 +213,7 @@ def test_more_schedules_match_torch(name):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam",
-                                  "RAdam"])
+                                  "RAdam", "Rprop"])
 def test_defaults_and_repr_match_torch(name):
     ours = getattr(mg.optim, name)([mg.zeros(1, requires_grad=True)])
     theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
