@@ -38,6 +38,9 @@ from .ops.selection import index_put
 from .ops import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_select,
                   log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave, scatter,
                   scatter_add, sort, swapaxes, tan, tile, topk, trace, tril, triu, vstack)
+from .ops import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2,
+                  atanh, copysign, deg2rad, erfc, erfinv, exp2, float_power, fmax, fmin, frac, heaviside, hypot,
+                  logaddexp, logaddexp2, logit, nan_to_num, rad2deg, sgn, signbit, sinc, xlogy)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device

@@ -1,6 +1,8 @@
 """Primitive ops, grouped by kind. Each op's forward and backward live together in one module:
 
 - ``elementwise``: add sub mul div neg pow exp log sqrt abs sin cos maximum minimum clamp where cast
+- ``special``: atan asin acos atan2 sinh cosh asinh acosh atanh exp2 erfc erfinv sinc logit hypot copysign
+  logaddexp logaddexp2 fmax fmin xlogy nan_to_num (+ frac sgn signbit float_power deg2rad rad2deg heaviside)
 - ``activation``: sigmoid tanh relu leaky_relu elu softplus gelu (+ composites silu selu ...)
 - ``reduce``: sum prod amax/amin max/min(dim) logsumexp softmax log_softmax (+ mean var std)
 - ``shape``: reshape permute expand cat getitem index_put pad flip (+ view squeeze stack split ...)
@@ -15,17 +17,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activation, elementwise, linalg, reduce, selection, shape
+from . import activation, elementwise, linalg, reduce, selection, shape, special
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, relu_backward,
                          selu, sigmoid, sigmoid_backward, silu, softplus, step, tanh, tanh_backward)
-from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, cosh, div, erf, exp,
+from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, div, erf, exp,
                           floor, floor_divide, fmod, lerp, log, masked_fill, maximum, minimum, mul, neg, pow,
-                          reciprocal, remainder, round, rsqrt, sign, sin, sinh, sqrt, square, sub, trunc, where)
+                          reciprocal, remainder, round, rsqrt, sign, sin, sqrt, square, sub, trunc, where)
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, kthvalue,
                      log_softmax, logsumexp, max, mean, median, min, nanmean, nansum, norm, prod, softmax, std,
                      std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
+from .special import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan,
+                      atan2, atanh, copysign, cosh, deg2rad, erfc, erfinv, exp2, float_power, fmax, fmin, frac,
+                      heaviside, hypot, logaddexp, logaddexp2, logit, nan_to_num, rad2deg, sgn, signbit, sinc, sinh,
+                      xlogy)
 from .selection import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gather, hstack, index_add,
                         index_copy, index_fill, index_select, inner, take_along_dim,
                         log1p, log2, log10, masked_select, meshgrid, movedim, nonzero, repeat_interleave,
@@ -202,6 +208,8 @@ def install_tensor_methods(cls):
     for name, fn in methods.items():
         setattr(cls, name, fn)
     for name, fn in selection.METHODS.items():
+        setattr(cls, name, fn)
+    for name, fn in special.METHODS.items():
         setattr(cls, name, fn)
     cls.view_as = lambda self, other: reshape(self, other.shape)
     cls.reshape_as = cls.view_as

@@ -166,6 +166,33 @@ def test_edge_cases(name):
     compare(EDGE_CASES[name], TIES)
 
 
+SPECIAL = np.array([[0.0, -0.0, 1.0, -1.0], [0.5, 2.0, float("nan"), float("inf")], [-float("inf"), 1e-300, 3.0, 0.0]])
+SPECIAL_POINTS = {
+    "atan2_origin": lambda t, x: t.atan2(x, x.flip(0)), "atan2_zeros": lambda t, x: t.atan2(x * 0, x),
+    "hypot": lambda t, x: t.hypot(x, x.flip(1)), "copysign": lambda t, x: t.copysign(x, x.flip(0)),
+    "fmax": lambda t, x: t.fmax(x, x.flip(1)), "fmin": lambda t, x: t.fmin(x, x.flip(0)),
+    "fmax_ties": lambda t, x: t.fmax(x, x), "logit": lambda t, x: t.logit(x),
+    "logit_eps": lambda t, x: t.logit(x * 0.25, eps=0.125), "sinc": lambda t, x: t.sinc(x),
+    "xlogy": lambda t, x: t.xlogy(x, x.flip(0)), "xlogy_scalar": lambda t, x: t.xlogy(x, 2.0),
+    "nan_to_num": lambda t, x: t.nan_to_num(x), "nan_to_num_values": lambda t, x: t.nan_to_num(x, 1.0, 2.0, -3.0),
+    "logaddexp": lambda t, x: t.logaddexp(x, x.flip(1)), "logaddexp2": lambda t, x: t.logaddexp2(x, x.flip(0)),
+    "erfinv": lambda t, x: t.erfinv(x / 4), "erfc": lambda t, x: t.erfc(x), "sgn": lambda t, x: t.sgn(x) + x,
+    "frac": lambda t, x: t.frac(x * 1.5), "float_power": lambda t, x: t.float_power(t.abs(x), x.flip(0)),
+    "asin_edges": lambda t, x: t.asin(t.clamp(x, -1, 1)), "acosh_edges": lambda t, x: t.acosh(t.abs(x) + 1),
+    "atanh_edges": lambda t, x: t.atanh(t.clamp(x, -1, 1)), "exp2": lambda t, x: t.exp2(x),
+    "deg2rad": lambda t, x: t.deg2rad(x), "rad2deg": lambda t, x: t.rad2deg(x),
+    "sinh_cosh": lambda t, x: t.sinh(x) * t.cosh(x / 2), "atan_asinh": lambda t, x: t.atan(x) + t.asinh(x),
+    "acos": lambda t, x: t.acos(x / 4), "signbit": lambda t, x: t.signbit(x),
+    "heaviside": lambda t, x: t.heaviside(x.detach(), x.flip(0).detach()), "tan_inplace": lambda t, x: (x * 0.5).tan_(),
+    "atan2_inplace": lambda t, x: (x * 1).atan2_(x.flip(1)), "logit_inplace": lambda t, x: (x * 0.25).logit_(0.1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL_POINTS))
+def test_special_math_at_special_points(name):
+    compare(SPECIAL_POINTS[name], SPECIAL)
+
+
 @pytest.mark.parametrize("make", [
     lambda t: t.ones(3) * 2.5, lambda t: t.tensor([1, 2]) / t.tensor([3, 4]),
     lambda t: t.tensor(2.0, dtype=t.float64) * t.ones(3), lambda t: t.tensor([1, 2]) * 2.5,
@@ -260,6 +287,8 @@ TORCH_CALLS = {
     "gather": lambda x, dim, index: torch.gather(x, dim, torch.as_tensor(index)),
     "einsum_batched": lambda a, b: torch.einsum("bij,jk->bik", a, b),
     "log_softmax_backward": lambda g, y, dim: torch._log_softmax_backward_data(g, y, dim, y.dtype),
+    # torch.sgn's gradient is a ZeroTensor that .numpy() refuses; on real inputs sgn is sign
+    "sgn": lambda x: torch.sign(x),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",
