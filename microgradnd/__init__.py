@@ -41,6 +41,8 @@ from .ops import (argsort, argwhere, cdist, diag, diagonal, einsum, expm1, gathe
 from .ops import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2,
                   atanh, copysign, deg2rad, erfc, erfinv, exp2, float_power, fmax, fmin, frac, heaviside, hypot,
                   logaddexp, logaddexp2, logit, nan_to_num, rad2deg, sgn, signbit, sinc, xlogy)
+from .ops import (addbmm, addmm, addmv, baddbmm, cross, det, inverse, kron, matrix_power, slogdet, tensordot)
+from . import linalg
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device

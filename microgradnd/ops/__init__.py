@@ -6,7 +6,8 @@
 - ``activation``: sigmoid tanh relu leaky_relu elu softplus gelu (+ composites silu selu ...)
 - ``reduce``: sum prod amax/amin max/min(dim) logsumexp softmax log_softmax (+ mean var std)
 - ``shape``: reshape permute expand cat getitem index_put pad flip (+ view squeeze stack split ...)
-- ``linalg``: matmul
+- ``linalg``: matmul det slogdet inv solve (+ addmm family, kron, tensordot, cross, multi_dot, matrix_power,
+  vector/matrix norms)
 - ``conv``: im2col-based convolution and pooling (used by ``nn``)
 - ``buffers`` (no ops): large output arrays reused once nothing references them (no page faults per step)
 
@@ -23,7 +24,8 @@ from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish
 from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, div, erf, exp,
                           floor, floor_divide, fmod, lerp, log, masked_fill, maximum, minimum, mul, neg, pow,
                           reciprocal, remainder, round, rsqrt, sign, sin, sqrt, square, sub, trunc, where)
-from .linalg import bmm, dot, matmul, mm, mv, outer
+from .linalg import (addbmm, addmm, addmv, baddbmm, bmm, cross, det, dot, inverse, kron, matmul, matrix_power, mm,
+                     mv, outer, slogdet, tensordot)
 from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, kthvalue,
                      log_softmax, logsumexp, max, mean, median, min, nanmean, nansum, norm, prod, softmax, std,
                      std_mean, sum, values_indices, var, var_mean)
@@ -210,6 +212,8 @@ def install_tensor_methods(cls):
     for name, fn in selection.METHODS.items():
         setattr(cls, name, fn)
     for name, fn in special.METHODS.items():
+        setattr(cls, name, fn)
+    for name, fn in linalg.METHODS.items():
         setattr(cls, name, fn)
     cls.view_as = lambda self, other: reshape(self, other.shape)
     cls.reshape_as = cls.view_as

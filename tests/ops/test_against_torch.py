@@ -193,6 +193,36 @@ def test_special_math_at_special_points(name):
     compare(SPECIAL_POINTS[name], SPECIAL)
 
 
+M3 = R(2, 3, 3) + 3 * np.eye(3)
+LINALG = {
+    "det_batched": lambda t, x: t.linalg.det(x), "det_method": lambda t, x: x[0].det(),
+    "slogdet_negative": lambda t, x: t.linalg.slogdet(-x[:1])[1] * t.linalg.slogdet(-x[:1])[0],
+    "inv": lambda t, x: t.linalg.inv(x), "inverse": lambda t, x: t.inverse(x[1]),
+    "solve_broadcast": lambda t, x: t.linalg.solve(x[:1], x.mT),
+    "solve_vectors": lambda t, x: t.linalg.solve(x, x[..., 0]),
+    "solve_right": lambda t, x: t.linalg.solve(x[0], x[1], left=False),
+    "matrix_power_neg": lambda t, x: t.linalg.matrix_power(x, -3), "matrix_power_0": lambda t, x: t.matrix_power(x, 0),
+    "multi_dot": lambda t, x: t.linalg.multi_dot([x[0, 0], x[0], x[1], x[1, :, :2]]),
+    "cross_default_dim": lambda t, x: t.cross(x, x.flip(0)), "linalg_cross": lambda t, x: t.linalg.cross(x, x[:, :1]),
+    "kron": lambda t, x: t.kron(x, x[0, :2]), "tensordot": lambda t, x: t.tensordot(x, x, dims=([1, 2], [2, 1])),
+    "addmm_beta0_nan": lambda t, x: t.addmm(t.log(x[0, 0] - 10), x[0], x[1], beta=0),
+    "addmv": lambda t, x: t.addmv(x[0, 0], x[1], x[0, 1], beta=2, alpha=-1),
+    "baddbmm": lambda t, x: t.baddbmm(x[0], x, x, alpha=0.5),
+    "addbmm": lambda t, x: t.addbmm(x[0, 0], x, x.mT, beta=0.5),
+    "addmm_inplace": lambda t, x: (x[0] * 1).addmm_(x[1], x[0]),
+    "norm_fro": lambda t, x: t.linalg.norm(x),
+    "norm_matrix_inf": lambda t, x: t.linalg.norm(x, float("inf"), dim=(1, 2)),
+    "matrix_norm_1": lambda t, x: t.linalg.matrix_norm(x, -1, keepdim=True),
+    "vector_norm": lambda t, x: t.linalg.vector_norm(x, 3, dim=(0, 2)),
+    "norm_vector_dim": lambda t, x: t.linalg.norm(x, 0.5, dim=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_matches_torch(name):
+    compare(LINALG[name], M3)
+
+
 @pytest.mark.parametrize("make", [
     lambda t: t.ones(3) * 2.5, lambda t: t.tensor([1, 2]) / t.tensor([3, 4]),
     lambda t: t.tensor(2.0, dtype=t.float64) * t.ones(3), lambda t: t.tensor([1, 2]) * 2.5,
@@ -289,6 +319,8 @@ TORCH_CALLS = {
     "log_softmax_backward": lambda g, y, dim: torch._log_softmax_backward_data(g, y, dim, y.dtype),
     # torch.sgn's gradient is a ZeroTensor that .numpy() refuses; on real inputs sgn is sign
     "sgn": lambda x: torch.sign(x),
+    "logabsdet": lambda A: torch.linalg.slogdet(A)[1], "linalg_solve": torch.linalg.solve,
+    "linalg_norm": torch.linalg.norm, "multi_dot": lambda a, b, c: torch.linalg.multi_dot([a, b, c]),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",
