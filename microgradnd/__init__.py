@@ -42,6 +42,9 @@ from .ops import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2
                   atanh, copysign, deg2rad, erfc, erfinv, exp2, float_power, fmax, fmin, frac, heaviside, hypot,
                   logaddexp, logaddexp2, logit, nan_to_num, rad2deg, sgn, signbit, sinc, xlogy)
 from .ops import (addbmm, addmm, addmv, baddbmm, cross, det, inverse, kron, matrix_power, slogdet, tensordot)
+from .ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesian_prod, column_stack, combinations,
+                  cummax, cummin, diag_embed, diagflat, diff, dsplit, dstack, hsplit, rot90, row_stack, take,
+                  tensor_split, vsplit)
 from . import linalg
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 

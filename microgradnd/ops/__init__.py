@@ -6,6 +6,8 @@
 - ``activation``: sigmoid tanh relu leaky_relu elu softplus gelu (+ composites silu selu ...)
 - ``reduce``: sum prod amax/amin max/min(dim) logsumexp softmax log_softmax (+ mean var std)
 - ``shape``: reshape permute expand cat getitem index_put pad flip (+ view squeeze stack split ...)
+- ``shape_utils`` (composites): tensor_split hsplit vsplit dsplit dstack column_stack row_stack atleast_nd rot90
+  unfold sum_to_size broadcast_shapes cartesian_prod combinations diag_embed diagflat take diff cummax cummin
 - ``linalg``: matmul det slogdet inv solve (+ addmm family, kron, tensordot, cross, multi_dot, matrix_power,
   vector/matrix norms)
 - ``conv``: im2col-based convolution and pooling (used by ``nn``)
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activation, elementwise, linalg, reduce, selection, shape, special
+from . import activation, elementwise, linalg, reduce, selection, shape, shape_utils, special
 from .activation import (celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, relu_backward,
                          selu, sigmoid, sigmoid_backward, silu, softplus, step, tanh, tanh_backward)
 from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, clone, cos, div, erf, exp,
@@ -30,6 +32,9 @@ from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzer
                      log_softmax, logsumexp, max, mean, median, min, nanmean, nansum, norm, prod, softmax, std,
                      std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
+from .shape_utils import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesian_prod, column_stack,
+                          combinations, cummax, cummin, diag_embed, diagflat, diff, dsplit, dstack, hsplit, rot90,
+                          row_stack, take, tensor_split, vsplit)
 from .special import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan,
                       atan2, atanh, copysign, cosh, deg2rad, erfc, erfinv, exp2, float_power, fmax, fmin, frac,
                       heaviside, hypot, logaddexp, logaddexp2, logit, nan_to_num, rad2deg, sgn, signbit, sinc, sinh,
@@ -214,6 +219,8 @@ def install_tensor_methods(cls):
     for name, fn in special.METHODS.items():
         setattr(cls, name, fn)
     for name, fn in linalg.METHODS.items():
+        setattr(cls, name, fn)
+    for name, fn in shape_utils.METHODS.items():
         setattr(cls, name, fn)
     cls.view_as = lambda self, other: reshape(self, other.shape)
     cls.reshape_as = cls.view_as

@@ -223,6 +223,33 @@ def test_linalg_matches_torch(name):
     compare(LINALG[name], M3)
 
 
+SHAPE_UTILS = {
+    "hsplit": lambda t, x: t.cat(t.hsplit(x, [1, 3])[::-1], 1), "vsplit": lambda t, x: t.vsplit(x, 2)[1],
+    "dsplit": lambda t, x: t.dsplit(x, [2])[1], "tensor_split_indices": lambda t, x: x.tensor_split([1, -1, 9], 2)[1],
+    "dstack": lambda t, x: t.dstack([x[0], x[1] * 2]), "dstack_1d": lambda t, x: t.dstack([x[0, 0], x[1, 1]]),
+    "column_stack": lambda t, x: t.column_stack([x[0], x[1, :, 0]]),
+    "row_stack": lambda t, x: t.row_stack([x[0], x[1, 0]]), "atleast_3d": lambda t, x: t.atleast_3d(x[0, 0]) * 2,
+    "atleast_2d_many": lambda t, x: t.atleast_2d(x[0, 0, 0], x[0, 0])[0] * 2, "atleast_1d": lambda t, x: t.atleast_1d(x[0, 0, 0]),
+    "rot90": lambda t, x: t.rot90(x, 3, (2, 0)), "unfold_overlap": lambda t, x: x.unfold(2, 2, 1),
+    "diag_embed": lambda t, x: t.diag_embed(x, offset=-1, dim1=0, dim2=2), "diagflat": lambda t, x: t.diagflat(x[0], 1),
+    "take": lambda t, x: t.take(x, t.tensor([[0, 23], [-1, 0]])), "diff_prepend": lambda t, x: t.diff(x, 2, 1, prepend=x[:, :1]),
+    "diff_append": lambda t, x: x.diff(dim=0, append=x[:1] * 2), "cummax_ties": lambda t, x: t.cummax(t.round(x), 2)[0],
+    "cummin_indices": lambda t, x: t.cummin(t.round(x), 1)[1], "cummax_nan": lambda t, x: t.cummax(t.log(x), 2)[0],
+    "cummax_nan_indices": lambda t, x: t.cummax(t.log(x), 2)[1],
+    "cartesian_prod3": lambda t, x: t.cartesian_prod(x[0, 0], x[1, 1, :2], x[0, 2, :1]),
+    "combinations3": lambda t, x: t.combinations(x[0, 0], 3), "sum_to_size": lambda t, x: x.sum_to_size(3, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_UTILS))
+def test_shape_utilities_match_torch(name):
+    compare(SHAPE_UTILS[name], X3)
+
+
+def test_broadcast_shapes_matches_torch():
+    assert tuple(mg.broadcast_shapes((2, 1), (3, 1, 4), 4)) == tuple(torch.broadcast_shapes((2, 1), (3, 1, 4), 4))
+
+
 @pytest.mark.parametrize("make", [
     lambda t: t.ones(3) * 2.5, lambda t: t.tensor([1, 2]) / t.tensor([3, 4]),
     lambda t: t.tensor(2.0, dtype=t.float64) * t.ones(3), lambda t: t.tensor([1, 2]) * 2.5,
@@ -320,6 +347,10 @@ TORCH_CALLS = {
     # torch.sgn's gradient is a ZeroTensor that .numpy() refuses; on real inputs sgn is sign
     "sgn": lambda x: torch.sign(x),
     "logabsdet": lambda A: torch.linalg.slogdet(A)[1], "linalg_solve": torch.linalg.solve,
+    "tensor_split": lambda x, sections, dim: _torch_pieces(torch.tensor_split(x, sections, dim)),
+    "unfold": lambda x, dimension, size, step: x.unfold(dimension, size, step),
+    "cummax": lambda x, dim: torch.cummax(x, dim).values, "cummin": lambda x, dim: torch.cummin(x, dim).values,
+    "sum_to_size": lambda x, size: x.sum_to_size(size),
     "linalg_norm": torch.linalg.norm, "multi_dot": lambda a, b, c: torch.linalg.multi_dot([a, b, c]),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
