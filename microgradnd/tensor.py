@@ -110,9 +110,15 @@ class Tensor:
     the dtype from the data (see its rules).
     """
 
-    # _history: set (never initialised) only on a tensor whose grad_fn an in-place op or detach_()
-    # replaced, for the nodes recorded before that (autograd.engine._producer)
-    __slots__ = ("_data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "_history", "__weakref__")
+    # Slots set only when needed (never initialised, read with getattr):
+    # _history: on a tensor whose grad_fn an in-place op or detach_() replaced, for the nodes
+    #   recorded before that (autograd.engine._producer);
+    # _base_info: on a view (basic indexing, reshape/view, permute/transpose sharing memory):
+    #   (base, view op, its kwargs), so that an in-place change of the view is recorded on the base;
+    # _views: on a tensor with recorded views, weak references to them and how each was made, so
+    #   that an in-place change of the tensor re-derives their graphs (Tensor._rebind).
+    __slots__ = ("_data", "grad", "grad_fn", "_rg", "name", "_vc", "_hooks", "_history", "_base_info",
+                 "_views", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor dispatches to Tensor's reflected operator
 
     def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
@@ -317,6 +323,9 @@ class Tensor:
     def detach_(self):
         """Make this tensor a leaf outside the graph, in place (``Tensor.detach_``); ops recorded
         earlier keep it as it was."""
+        if getattr(self, "_base_info", None) is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead (a view shares its "
+                               "base's graph and memory)")
         if self.grad_fn is not None:
             self._note_replaced_grad_fn()
         self.grad_fn = None
@@ -453,12 +462,13 @@ class Tensor:
     def _write(self, array, op):
         """Write ``array`` into this tensor's buffer in place (the one door every in-place op goes through)."""
         self._check_inplace(op)
-        if _state.enabled and self.grad_fn is not None:
-            raise RuntimeError(
-                f"{op}: in-place modification of a tensor that is part of a recorded graph is not "
-                f"supported; use the out-of-place form (y = y + x) or do it under mg.no_grad()"
-            )
         array = np.asarray(array)
+        if _state.enabled and self.grad_fn is not None:
+            # part of a recorded graph (h.zero_(), h.fill_(v)): recorded, the old value gets a zero
+            # gradient, as in PyTorch
+            value = _ops.constant(np.broadcast_to(array, self._data.shape).astype(self._data.dtype))
+            everywhere = _ops.constant(np.ones(self._data.shape, dtype=bool))
+            return self._apply_inplace(lambda t: _ops.where(everywhere, value, t), op)
         try:
             np.copyto(self._data, np.broadcast_to(array, self._data.shape), casting="unsafe")
         except ValueError:
@@ -611,6 +621,7 @@ class Tensor:
         """Replace this tensor's value by ``fn(self)``: in the buffer when no graph is recorded (under
         ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""
         self._check_inplace(name)
+        since = _next_seq()
         old = Tensor._make(self._data, self.grad_fn)
         old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = fn(old)
@@ -622,7 +633,7 @@ class Tensor:
             return self._write(result._data, name)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
-        self._rebind(result)
+        self._rebind(result, old, since)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -673,6 +684,11 @@ class Tensor:
     def _inplace_or_rebind(self, other, name):
         """``self <op>= other``: in place on the buffer when no graph is recorded, else recorded."""
         _check_inplace_dtype(self, other, name)
+        if isinstance(other, Tensor) and other._data is not self._data and _partial_overlap(self._data, other._data):
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+                "to a single memory location. Please clone() the tensor before performing the operation."
+            )
         needs_graph = _state.enabled and (
             self._rg or (isinstance(other, Tensor) and other._rg)
         )
@@ -684,32 +700,56 @@ class Tensor:
         # Recorded in-place on a non-leaf: compute out of place and move the result into this
         # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
         # The old value stays alive in `old` for the backward of the ops that consumed it.
+        since = _next_seq()
         old = Tensor._make(self._data, self.grad_fn)
         old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
         result = getattr(_ops, name[:-1])(old, other)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)  # float32 += float64 stays float32, as in PyTorch
-        self._rebind(result)
+        self._rebind(result, old, since)
         return self
 
-    def _rebind(self, result):
-        """Become ``result`` (a recorded in-place op computed out of place) and bump this tensor's
-        version, as PyTorch's in-place ops do: a node that saved the old value (as input or output)
-        then refuses to backward, while nodes recorded earlier keep their forward-time edges."""
-        base, index = self._view_base()
+    def _rebind(self, result, old=None, since=0, bumped=False):
+        """Become ``result`` (a recorded in-place op computed out of place; ``old`` is the tensor the
+        op read this one's previous value through) and bump this tensor's version, as PyTorch's
+        in-place ops do: a node that saved the old value (as input or output) then refuses to
+        backward, while nodes recorded earlier keep their forward-time edges. ``since``: a sequence
+        number taken before the op ran (its nodes are newer).
+
+        The new value is written into this tensor's memory, so every tensor sharing it (its base,
+        its views, a ``detach()``) sees it, as PyTorch's storage does; ``old`` gets a copy of the old
+        value first when a backward reads it. A change made through a view is recorded on its base
+        (``_through_view``), and the views of a changed tensor re-derive their graph from it
+        (``_replay_view``), as PyTorch's views do."""
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+            )
+        view_of = self._view_base()  # (base, view op, its kwargs) or None; a leaf base raises
+        if view_of is not None:
+            base = view_of[0]
+            old_base = Tensor._make(base._data.copy(), base.grad_fn)  # before the write below
+            old_base._vc = [base._vc[0]]
+        if old is not None and old._data is self._data and _read_by_new_nodes(old, result, since):
+            old._data = old._data.copy()
         vc = _own_vc(self)
-        vc[0] += 1
+        if not bumped:  # (a base changed through its view: the shared counter already moved)
+            vc[0] += 1
         node = result.grad_fn
         if node is not None and node._output_version is not None:
             node._output_version = vc  # the new node's output is this tensor, at this version
             node._output_v = vc[0]
         self._note_replaced_grad_fn()
-        self._data, self.grad_fn, self._rg = result._data, result.grad_fn, True
-        if base is not None:  # a view (h[:2]) changed in place: its base sees the new values
-            old = Tensor._make(base._data, base.grad_fn)
-            old._vc = [base._vc[0]]
-            base._rebind(_ops.index_put(old, index, result))
-            self._data = base._data[index]  # the view shares the base's new memory again
+        if self._data.flags.writeable:
+            np.copyto(self._data, result._data, casting="unsafe")
+        else:  # a broadcast (expanded) array: nothing can share its memory usefully
+            self._data = result._data
+        self.grad_fn, self._rg = result.grad_fn, True
+        if view_of is not None:  # the base's rebind re-derives this view (and its siblings) from it
+            base._rebind(_through_view(old_base, view_of[1], view_of[2], self), bumped=True)
+        else:
+            for view, fn, kwargs in self._live_views():
+                view._replay_view(self, fn, kwargs)
 
     def _note_replaced_grad_fn(self):
         """Keep ``grad_fn`` for the nodes recorded so far before it is replaced: they read this
@@ -721,17 +761,54 @@ class Tensor:
             self._history = [entry]
 
     def _view_base(self):
-        """``(base, index)`` when this tensor is a recorded basic-indexing view of ``base``, else ``(None, None)``."""
-        node = self.grad_fn
-        if node is None or node.fn.__name__ != "GetItem":
-            return None, None
-        base = node.inputs[0]
-        if not isinstance(base, Tensor) or base._vc is not self._vc or self._vc is _V0:
-            return None, None  # advanced indexing: a copy, not a view
+        """``(base, view op, kwargs)`` when this tensor is a view of ``base``'s memory (basic
+        indexing, reshape/view, permute/transpose), else None; a change of a view of a leaf that
+        requires grad raises, as in PyTorch."""
+        info = getattr(self, "_base_info", None)
+        if info is None:
+            return None
+        base = info[0]
         if base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation; do it under mg.no_grad() or on a .clone()")
-        return base, node.kwargs["index"]
+        return info
+
+    def _register_view(self, view, fn, kwargs):
+        """Record that ``view`` = ``fn(self, **kwargs)`` shares this tensor's memory (and version
+        counter): an in-place change of the view is then recorded on this tensor, and, for a view
+        that is itself recorded, an in-place change of this tensor re-derives the view's graph
+        (weakly held: a view nobody uses is forgotten)."""
+        view._vc = _own_vc(self)
+        view._base_info = (self, fn, kwargs)
+        if view.grad_fn is None:
+            return
+        entry = (weakref.ref(view), fn, kwargs)
+        views = getattr(self, "_views", None)
+        if views is None:
+            self._views = [entry]
+            return
+        n = len(views)
+        if n >= 8 and not n & (n - 1):  # at 8, 16, 32, ...: drop views that are gone (amortised O(1))
+            views[:] = [e for e in views if e[0]() is not None]
+        views.append(entry)
+
+    def _live_views(self):
+        views = getattr(self, "_views", None)
+        if not views:
+            return ()
+        live = [(v, fn, kwargs) for ref, fn, kwargs in views if (v := ref()) is not None]
+        self._views = [(weakref.ref(v), fn, kwargs) for v, fn, kwargs in live]
+        return live
+
+    def _replay_view(self, base, fn, kwargs):
+        """After an in-place change of ``base``: this view's values are already the new ones (shared
+        memory); its graph becomes ``fn`` applied to the new ``base`` (PyTorch regenerates a view's
+        grad_fn the same way), and so on down to its own views."""
+        replay = fn.apply(base, **kwargs)
+        self._note_replaced_grad_fn()
+        self.grad_fn, self._rg = replay.grad_fn, replay._rg
+        for view, vfn, vkwargs in self._live_views():
+            view._replay_view(self, vfn, vkwargs)
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
@@ -739,10 +816,11 @@ class Tensor:
             self._rg or (isinstance(value, Tensor) and value._rg)
         )
         if needs_graph:
+            since = _next_seq()
             old = Tensor._make(self._data, self.grad_fn)
             old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
             result = _ops.index_put(old, _ops.unwrap_index(index), value)
-            self._rebind(result)
+            self._rebind(result, old, since)
             return
         index = _ops.unwrap_index(index)  # a negative step raises ValueError, as in PyTorch
         try:
@@ -790,6 +868,52 @@ class Tensor:
             t.grad = Tensor._make(self.grad._data.copy(), None)
         memo[id(self)] = t
         return t
+
+
+def _partial_overlap(a, b):
+    """Whether arrays ``a`` and ``b`` share some memory without being the very same view of it (an
+    in-place op then reads values it has already overwritten: PyTorch refuses it)."""
+    if not np.may_share_memory(a, b):
+        return False
+    return not (a.shape == b.shape and a.strides == b.strides and a.ctypes.data == b.ctypes.data)
+
+
+def _through_view(old_base, fn, kwargs, new_view):
+    """The base's new value after its view (``fn`` with ``kwargs`` applied to ``old_base``) became
+    ``new_view``, recorded (PyTorch's CopySlices): the rest of the base keeps its gradient path."""
+    from .ops.shape import GetItem, IndexPut, Permute, Reshape
+
+    if fn is GetItem:
+        return IndexPut.apply(old_base, new_view, index=kwargs["index"])
+    # a reshaped or permuted view covers the whole base: its new value, brought back to the base's
+    # layout, replaces all of it (put at [...], so that the base does not look like a view itself)
+    if fn is Reshape:
+        value = Reshape.apply(new_view, shape=old_base.shape)
+    else:
+        value = Permute.apply(new_view, dims=tuple(int(d) for d in np.argsort(kwargs["dims"])))
+    return IndexPut.apply(old_base, value, index=(Ellipsis,))
+
+
+def _read_by_new_nodes(old, result, since):
+    """Whether a node recorded for ``result`` after sequence number ``since`` (by the in-place op
+    that read ``old``) reads ``old``'s value in backward: ``old`` must then keep that value when the
+    new one is written over it."""
+    from .autograd.engine import _reads
+
+    stack = [result.grad_fn] if result.grad_fn is not None else []
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if node.seq <= since or id(node) in seen:
+            continue
+        seen.add(id(node))
+        for x in node.inputs:
+            if x is old:
+                if _reads(node, old):
+                    return True
+            elif isinstance(x, Tensor) and x.grad_fn is not None:
+                stack.append(x.grad_fn)
+    return False
 
 
 def _check_inplace_dtype(tensor, other, op):

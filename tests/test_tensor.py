@@ -352,3 +352,140 @@ def test_gather_with_an_index_smaller_than_the_input():
     assert out.tolist() == [[2.0], [3.0]]
     out.sum().backward()
     assert x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+
+
+# -- in-place changes through views and of tensors that have views (Tensor._rebind) ------------------
+# Expected numbers are PyTorch 2.13's for the same lines.
+
+
+def _xy():
+    x = mg.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    return x, mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_in_place_through_a_reshaped_view_reaches_the_base_and_its_gradient():
+    x, k = _xy()
+    h = x * 2
+    h.view(-1).relu_()
+    assert h.tolist() == [[2.0, 0.0], [6.0, 0.0]]
+    (h * k).sum().backward()
+    assert x.grad.tolist() == [[2.0, 0.0], [6.0, 0.0]]
+
+
+def test_in_place_through_an_indexed_view_keeps_the_rest_of_the_base():
+    x, _ = _xy()
+    h = x * 2
+    h[0].relu_()
+    (h * h).sum().backward()
+    assert h.tolist() == [[2.0, 0.0], [6.0, -8.0]]
+    assert x.grad.tolist() == [[8.0, 0.0], [24.0, -32.0]]
+
+
+def test_in_place_through_a_transposed_view():
+    x, k = _xy()
+    h = x * 2
+    h.t().mul_(k)
+    h.sum().backward()
+    assert h.tolist() == [[2.0, -12.0], [12.0, -32.0]]
+    assert x.grad.tolist() == [[2.0, 6.0], [4.0, 8.0]]
+
+
+def test_views_of_a_tensor_changed_in_place_see_the_new_value_and_graph():
+    x, _ = _xy()
+    h = x * 1
+    v = h.view(-1)
+    h.mul_(2)
+    assert v.tolist() == [2.0, -4.0, 6.0, -8.0]
+    (v * v).sum().backward()  # v = 2x: d/dx Σ v² = 8x
+    assert x.grad.tolist() == [[8.0, -16.0], [24.0, -32.0]]
+
+
+def test_a_view_of_a_view_changed_in_place_reaches_the_first_base():
+    x, _ = _xy()
+    h = x * 1
+    b = h.view(-1).view(2, 2)
+    b.mul_(3)
+    (h * x).sum().backward()  # h = 3x: d/dx Σ 3x·x = 6x
+    assert h.tolist() == [[3.0, -6.0], [9.0, -12.0]]
+    assert x.grad.tolist() == [[6.0, -12.0], [18.0, -24.0]]
+
+
+def test_a_gradient_flows_to_what_is_written_through_a_view():
+    x, _ = _xy()
+    w = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    h = x * 1
+    h.view(-1).mul_(w.view(-1))
+    h.sum().backward()
+    assert x.grad.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert w.grad.tolist() == [[1.0, -2.0], [3.0, -4.0]]
+
+
+def test_a_buffer_written_through_its_view_joins_the_graph():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    buf = mg.zeros(2, 3)
+    buf[0].add_(w)
+    assert buf.requires_grad and buf.tolist() == [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]
+    (buf * 2).sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises():
+    x, _ = _xy()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x.view(-1).relu_()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x[0].mul_(2)
+    with mg.no_grad():
+        x.view(-1).mul_(2)  # what an optimizer does: allowed, and x sees it
+    assert x.tolist() == [[2.0, -4.0], [6.0, -8.0]]
+
+
+def test_detach_in_place_of_a_view_raises():
+    h = mg.ones(2, 2, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        h[0].detach_()
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        mg.zeros(3).view(3, 1).detach_()
+
+
+def test_partly_overlapping_in_place_operand_raises():
+    a = mg.ones(2, 3)
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        a.mul_(a[0:1])
+    a.mul_(a)  # the very same memory is fine, as in PyTorch
+
+
+def test_in_place_result_must_keep_the_shape():
+    h = mg.ones(3, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+        h.add_(mg.ones(2, 3))
+
+
+def test_fill_and_zero_of_a_tensor_in_the_graph_are_recorded():
+    x, k = _xy()
+    h = x * 2
+    h[1].zero_()
+    g = x * 1
+    g.fill_(5.0)  # the old value of g gets no gradient
+    (h * k).sum().backward()
+    assert h.tolist() == [[2.0, -4.0], [0.0, 0.0]]
+    assert x.grad.tolist() == [[2.0, 4.0], [0.0, 0.0]]
+    assert g.tolist() == [[5.0, 5.0], [5.0, 5.0]] and g.requires_grad
+
+
+def test_changing_the_output_of_pow_in_place_keeps_its_gradient():
+    x, _ = _xy()
+    y = x ** 2
+    y.relu_()
+    y.sum().backward()
+    assert x.grad.tolist() == [[2.0, -4.0], [6.0, -8.0]]
+
+
+def test_an_op_that_reads_the_old_value_still_gets_it():
+    x, _ = _xy()
+    w = mg.tensor([[2.0, 2.0], [2.0, 2.0]], requires_grad=True)
+    h = x * 1
+    v = h.view(-1)  # a view keeps h's memory shared, so the new value is written into it
+    h.mul_(w)  # d/dw reads h's old value
+    h.sum().backward()
+    assert w.grad.tolist() == [[1.0, -2.0], [3.0, -4.0]] and v.tolist() == [2.0, -4.0, 6.0, -8.0]

@@ -345,7 +345,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, i
 
     for entry in leaf_grads.values():
         if len(entry) > 2:  # gradients that waited (see _send_to_leaf): one sum
-            entry[1] = entry[1]._make(np.add.reduce(np.stack([entry[1]._data] + entry[2:])), None)
+            with np.errstate(all="ignore"):  # inf + -inf is NaN, silently, as any op's result here
+                entry[1] = entry[1]._make(np.add.reduce(np.stack([entry[1]._data] + entry[2:])), None)
             del entry[2:]
 
     if inputs is not None:

@@ -101,7 +101,8 @@ class Neg(Op):
 class Pow(Op):
     """out = a ** b;  d/da = b·a^(b-1) (0 where b == 0), d/db = out·ln a (0 where a == 0 and b >= 0), as PyTorch"""
 
-    saves_output = True
+    # backward reads the inputs only (out is recomputed for d/db): an in-place change of the output,
+    # (x ** 2).relu_(), leaves the gradient computable, as in PyTorch
 
     @staticmethod
     def forward(ctx, a, b):
@@ -125,7 +126,7 @@ class Pow(Op):
             a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
             log_a = log(a) if isinstance(a, Tensor) else constant(_log(a_data, grad.dtype))
             # 0 ** b is constant (0 or 1) for b >= 0: PyTorch defines that derivative as 0
-            gb = grad * where(constant((a_data == 0) & (b._data >= 0)), 0.0, ctx.output * log_a)
+            gb = grad * where(constant((a_data == 0) & (b._data >= 0)), 0.0, (a ** b) * log_a)
         return ga, gb
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
-from ..tensor import _own_vc
 from .registry import OpSpec, add_spec, random_dim, random_index, random_shape, register
 from .util import Tensor, as_operand, constant, norm_dim
 
@@ -225,14 +224,15 @@ def reshape(x, *shape):
     except ValueError as e:
         raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.numel()} "
                            f"(shape {tuple(x.shape)}): {e}") from None
-    return _view_of(Reshape.apply(x, shape=out_shape), x)
+    return _view_of(Reshape.apply(x, shape=out_shape), x, Reshape, {"shape": out_shape})
 
 
-def _view_of(out, x):
-    """Share the version counter when ``out`` is a view of ``x``'s memory (as PyTorch's views do)."""
+def _view_of(out, x, fn, kwargs):
+    """When ``out`` = ``fn(x, **kwargs)`` is a view of ``x``'s memory: it shares x's version counter
+    and in-place changes reach across, as PyTorch's views do (``Tensor._register_view``)."""
     base = out._data.base
     if base is not None and (base is x._data or base is x._data.base):  # NumPy collapses view chains
-        out._vc = _own_vc(x)
+        x._register_view(out, fn, kwargs)
     return out
 
 
@@ -294,7 +294,7 @@ def permute(x, *dims):
         raise RuntimeError(f"permute: dims {dims} repeat a dimension")
     if dims == tuple(range(x.ndim)):
         return x
-    return _view_of(Permute.apply(x, dims=dims), x)
+    return _view_of(Permute.apply(x, dims=dims), x, Permute, {"dims": dims})
 
 
 def transpose(x, dim0, dim1):
@@ -541,7 +541,7 @@ def getitem(x, index):
     if basic:
         # basic indexing gives a view: it shares x's memory and version counter, so an in-place
         # write through either is seen by the backward of anything that saved the other
-        out._vc = _own_vc(x)
+        x._register_view(out, GetItem, {"index": index})
     return out
 
 

@@ -544,3 +544,14 @@ def test_grad_mode_is_per_thread_like_pytorch():
         t2.start()
         t2.join()
     assert seen["fresh"] is True
+
+
+def test_summing_infinite_gradients_of_a_leaf_warns_nothing():
+    import warnings
+
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x * mg.tensor([np.inf]) + x * mg.tensor([-np.inf])  # x used twice: +inf and -inf arrive
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y.sum().backward()
+    assert np.isnan(x.grad.numpy()).all()
