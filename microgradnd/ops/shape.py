@@ -152,8 +152,6 @@ class IndexPut(Op):
             gv = getitem(grad, index)
             v = ctx.inputs[1]
             if isinstance(v, Tensor) and gv.shape != v.shape:
-                from .util import Tensor as _T  # noqa: F401
-
                 gv = _sum_to_shape(gv, v.shape)
         return gx, gv
 
