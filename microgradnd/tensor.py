@@ -403,11 +403,15 @@ class Tensor:
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
-    def contiguous(self):
-        return self
+    def contiguous(self, memory_format=None):
+        """This tensor when its elements are laid out in row-major order, else a row-major copy that
+        stays in the graph (``Tensor.contiguous``)."""
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
 
-    def is_contiguous(self):
-        return True
+    def is_contiguous(self, memory_format=None):
+        """Whether the elements are laid out in row-major order (False for a transposed view, as in
+        PyTorch; ``.view()`` of such a tensor may then be refused: use ``.reshape()``)."""
+        return bool(self._data.flags.c_contiguous)
 
     # -- autograd ------------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

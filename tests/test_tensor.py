@@ -489,3 +489,18 @@ def test_an_op_that_reads_the_old_value_still_gets_it():
     h.mul_(w)  # d/dw reads h's old value
     h.sum().backward()
     assert w.grad.tolist() == [[1.0, -2.0], [3.0, -4.0]] and v.tolist() == [2.0, -4.0, 6.0, -8.0]
+
+
+def test_contiguity_and_view_of_a_transposed_tensor_as_in_pytorch():
+    x = mg.ones(2, 3)
+    assert x.is_contiguous() and not x.t().is_contiguous() and not x[:, :2].is_contiguous()
+    with pytest.raises(RuntimeError, match=r"view size is not compatible .* Use \.reshape"):
+        x.t().view(-1)
+    assert x.t().reshape(-1).shape == (6,)  # reshape copies when it must
+    assert x.t().view(1, 3, 2).shape == (1, 3, 2)  # a view that needs no copy is fine
+    y = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    flat = y.t().contiguous()
+    assert flat.is_contiguous() and flat.view(-1).tolist() == [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+    (flat.view(-1) * mg.arange(6.0)).sum().backward()
+    assert y.grad.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+    assert x.contiguous() is x

@@ -250,9 +250,20 @@ def _resolve_shape(shape, size):
 
 
 def view(x, *shape):
-    """Alias of ``reshape`` (NumPy arrays are always contiguous enough here)."""
+    """``reshape`` that never copies (``Tensor.view``): a shape that would need a copy of a
+    non-contiguous tensor (a transposed one) raises, as in PyTorch."""
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
         return _tensor(x, "view").to(shape[0])
+    data = _tensor(x, "view")._data
+    if not data.flags.c_contiguous:  # a view must not copy: refused where PyTorch refuses it
+        try:
+            data.reshape(_shape_arg(shape), copy=False)
+        except ValueError as e:
+            if "copy" in str(e):
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at least one "
+                    "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+                ) from None
     return reshape(x, *shape)
 
 
