@@ -79,6 +79,10 @@ def BoolTensor(*args):
     return _legacy(args, _dt.bool)
 
 
+FloatTensor.legacy_dtype, DoubleTensor.legacy_dtype = _dt.float32, _dt.float64
+LongTensor.legacy_dtype, BoolTensor.legacy_dtype = _dt.int64, _dt.bool
+
+
 def _legacy(args, dtype):
     if len(args) == 1 and not isinstance(args[0], int):
         return Tensor._make(_to_array(args[0], dtype), None)

@@ -45,6 +45,11 @@ def get_default_dtype():
     return _default_float
 
 
+_LEGACY_TYPE_NAMES = {"FloatTensor": np.dtype(np.float32), "DoubleTensor": np.dtype(np.float64),
+                      "LongTensor": np.dtype(np.int64), "IntTensor": np.dtype(np.int32),
+                      "BoolTensor": np.dtype(np.bool_), "ByteTensor": np.dtype(np.uint8)}
+
+
 def to_dtype(dtype):
     """Normalise anything dtype-like (``mg.float32``, ``'float64'``, ``np.int64``, ``float``) to a NumPy dtype."""
     if dtype is None:
@@ -55,6 +60,11 @@ def to_dtype(dtype):
         return int64
     if dtype is _py_bool:
         return bool
+    legacy = getattr(dtype, "legacy_dtype", None)  # mg.FloatTensor & co. (x.type(mg.FloatTensor))
+    if legacy is not None:
+        return legacy
+    if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _LEGACY_TYPE_NAMES:  # 'torch.FloatTensor'
+        return _LEGACY_TYPE_NAMES[dtype.rsplit(".", 1)[-1]]
     try:
         return np.dtype(dtype)
     except TypeError:

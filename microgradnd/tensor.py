@@ -295,7 +295,13 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        """``np.asarray(t)``: the values; like ``numpy()``, refused when the tensor requires grad."""
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        data = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return data.copy() if copy else data
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy meets a Tensor: ``array <op> tensor`` is the Tensor's reflected operator; any other

@@ -504,3 +504,18 @@ def test_contiguity_and_view_of_a_transposed_tensor_as_in_pytorch():
     (flat.view(-1) * mg.arange(6.0)).sum().backward()
     assert y.grad.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
     assert x.contiguous() is x
+
+
+def test_numpy_conversion_of_a_tensor_that_requires_grad_is_refused_as_in_pytorch():
+    w = mg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Use tensor.detach\(\).numpy\(\)"):
+        np.asarray(w)
+    assert np.asarray(w.detach()).tolist() == [1.0, 1.0, 1.0]
+    assert np.asarray(mg.ones(2), dtype=np.float64).dtype == np.float64
+
+
+def test_type_takes_the_legacy_tensor_types():
+    x = mg.tensor([1, 2])
+    assert x.type(mg.FloatTensor).dtype == mg.float32
+    assert x.type("torch.DoubleTensor").dtype == mg.float64
+    assert mg.tensor([1.5]).type(mg.LongTensor).tolist() == [1]
