@@ -378,9 +378,11 @@ class Tensor:
         return t.requires_grad_() if requires_grad else t
 
     def type(self, dtype=None):
+        """The type name (``'mg.FloatTensor'``) or, given a dtype, a legacy type (``mg.FloatTensor``) or
+        its name (``'torch.FloatTensor'``), this tensor converted to it (``Tensor.type``)."""
         if dtype is None:
             return _TYPE_NAMES.get(self.dtype, str(self.dtype))
-        return self.to(dtype)
+        return self.to(_dt.to_dtype(dtype))
 
     def cpu(self):
         return self
