@@ -488,12 +488,12 @@ def sub(a, b, alpha=1):
     """a - alpha·b (``torch.sub``)."""
     if alpha != 1:
         b = mul(b, alpha)
-    if _is_bool(a) and _is_bool(b):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-            "`logical_xor()` operator instead."
-        )
-    if any(isinstance(v, Tensor) and v._data.dtype == np.bool_ for v in (a, b)):
+    if _is_bool(a) or _is_bool(b):  # also a Python bool: PyTorch makes it a bool tensor
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                "`logical_xor()` operator instead."
+            )
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead (or convert with .long() first)."

@@ -206,7 +206,8 @@ def test_aliases_and_small_functions():
 
 def test_subtraction_with_a_bool_tensor_raises_sign_of_bool_and_bincount_dtype():
     b = mg.tensor([True, False])
-    for make in (lambda: b - 1, lambda: 1 - b, lambda: b - mg.tensor([1, 2]), lambda: mg.sub(b, 1.5)):
+    for make in (lambda: b - 1, lambda: 1 - b, lambda: b - mg.tensor([1, 2]), lambda: mg.sub(b, 1.5),
+                 lambda: mg.ones(2) - True):  # a Python bool counts as a bool tensor, as in PyTorch
         with pytest.raises(RuntimeError, match="bool tensor is not supported"):
             make()
     assert (b.long() - 1).tolist() == [0, -1] and (~b).tolist() == [False, True]
