@@ -104,3 +104,26 @@ def test_scheduler_state_survives_a_checkpoint(tmp_path):
     p2 = lr_scheduler.ReduceLROnPlateau(_opt())
     p2.load_state_dict(back["plateau"])
     assert p2.best == 1.0 and p2.mode_worse == math.inf
+
+
+def test_cyclic_lr_hand_computed():
+    opt = SGD([mg.zeros(1, requires_grad=True)], lr=5.0, momentum=0.9)
+    s = lr_scheduler.CyclicLR(opt, base_lr=0.0, max_lr=1.0, step_size_up=2, step_size_down=2,
+                              mode="triangular2", base_momentum=0.8, max_momentum=0.9)
+    moms = [opt.param_groups[0]["momentum"]]
+    got = [opt.param_groups[0]["lr"]]
+    for _ in range(8):
+        opt.step()
+        s.step()
+        got.append(s.get_last_lr()[0])
+        moms.append(opt.param_groups[0]["momentum"])
+    # up 0 -> 1 in two steps, down in two; the second cycle has half the height
+    assert got == pytest.approx([0.0, 0.5, 1.0, 0.5, 0.0, 0.25, 0.5, 0.25, 0.0])
+    assert moms == pytest.approx([0.9, 0.85, 0.8, 0.85, 0.9, 0.875, 0.85, 0.875, 0.9])
+    sd = s.state_dict()
+    assert sd["_scale_fn_custom"] is None and sd["total_size"] == 4.0 and sd["step_ratio"] == 0.5
+    s2 = lr_scheduler.CyclicLR(SGD([mg.zeros(1, requires_grad=True)], lr=1.0), 0.0, 2.0, cycle_momentum=False)
+    s2.load_state_dict(sd)
+    assert s2.last_epoch == 8 and s2.mode == "triangular2" and s2.max_lrs == [1.0]
+    with pytest.raises(ValueError, match="mode is invalid"):
+        lr_scheduler.CyclicLR(opt, 0.1, 1.0, mode="sawtooth")

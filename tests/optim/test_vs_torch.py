@@ -189,6 +189,16 @@ MORE_SCHEDULES = {
         milestones=[5]),
     "ChainedScheduler": lambda lib, o: _L(lib).ChainedScheduler([_L(lib).StepLR(o, 3, 0.5),
                                                                  _L(lib).ExponentialLR(o, 0.9)]),
+    "CyclicTriangular": lambda lib, o: _L(lib).CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=4,
+                                                        step_size_down=3),
+    "CyclicTriangular2": lambda lib, o: _L(lib).CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.3], step_size_up=5,
+                                                         mode="triangular2", base_momentum=0.7),
+    "CyclicExpRange": lambda lib, o: _L(lib).CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3,
+                                                      mode="exp_range", gamma=0.95),
+    "CyclicScaleFn": lambda lib, o: _L(lib).CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                     scale_fn=lambda x: 0.5 ** x, scale_mode="iterations"),
+    "CyclicScaleFnCycle": lambda lib, o: _L(lib).CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2,
+                                                          scale_fn=lambda x: 1 / x, mode="nonsense"),
 }
 
 
@@ -210,6 +220,33 @@ def test_more_schedules_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(mg) == run(torch)
+
+
+def test_cyclic_lr_with_adam_betas_no_momentum_and_state_dict_match_torch():
+    def run(lib, **kw):
+        p = lib.zeros(1, requires_grad=True)
+        opt = lib.optim.Adam([p], lr=0.5, betas=(0.9, 0.99))
+        sched = _L(lib).CyclicLR(opt, 0.001, 0.01, step_size_up=3, mode="exp_range", gamma=0.9, **kw)
+        out = [(opt.param_groups[0]["lr"], opt.param_groups[0]["betas"])]
+        for _ in range(10):
+            opt.step()
+            sched.step()
+            out.append((sched.get_last_lr()[0], opt.param_groups[0]["betas"]))
+        return out, sched, opt
+
+    (a, sa, oa), (b, sb, ob) = run(mg), run(torch)
+    assert a == b and a[2][1][0] != 0.9  # beta1 cycles
+    assert sorted(sa.state_dict()) == sorted(k for k in sb.state_dict() if k != "_get_lr_called_within_step")
+    assert sorted(oa.param_groups[0]) == sorted(ob.param_groups[0])
+    (a, _, oa), (b, _, ob) = run(mg, cycle_momentum=False), run(torch, cycle_momentum=False)
+    assert a == b and oa.param_groups[0]["betas"] == (0.9, 0.99) and "max_momentum" not in oa.param_groups[0]
+    for lib in (mg, torch):
+        with pytest.raises(ValueError, match="optimizer must support momentum"):
+            _L(lib).CyclicLR(lib.optim.Adagrad([lib.zeros(1, requires_grad=True)]), 0.1, 1.0)
+        with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+            _L(lib).CyclicLR(lib.optim.SGD([lib.zeros(1, requires_grad=True)]), 0.1, 1.0, mode="x")
+        with pytest.raises(ValueError, match="base_lr must have the same length"):
+            _L(lib).CyclicLR(lib.optim.SGD([lib.zeros(1, requires_grad=True)]), [0.1, 0.2], 1.0)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam",
