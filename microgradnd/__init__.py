@@ -46,6 +46,7 @@ from .ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesia
                   cummax, cummin, diag_embed, diagflat, diff, dsplit, dstack, hsplit, rot90, row_stack, take,
                   tensor_split, vsplit)
 from . import linalg
+from .printing import get_printoptions, set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
 device = Device
@@ -102,17 +103,6 @@ def numel(x) -> int:
 
 def detach(x):
     return x.detach()
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, sci_mode=None):
-    """Printing options, forwarded to NumPy (``torch.set_printoptions``)."""
-    import numpy as _np
-
-    kwargs = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                                     linewidth=linewidth).items() if v is not None}
-    if sci_mode is not None:
-        kwargs["suppress"] = not sci_mode
-    _np.set_printoptions(**kwargs)
 
 
 def __getattr__(name):

@@ -11,6 +11,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from . import printing as _printing
 from .autograd import engine as _engine
 from .autograd import grad_mode as _grad_mode
 from .autograd.function import _next_seq
@@ -845,9 +846,13 @@ class Tensor:
 
     # -- repr ----------------------------------------------------------------------------------------
     def __repr__(self):
-        body = _format_array(self._data)
+        body = _printing.format_array(self._data)
         extras = []
-        if self._data.dtype not in (_dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
+        if self._data.size == 0 and self._data.ndim != 1:
+            extras.append(f"size={tuple(self._data.shape)}")
+        shown = (_dt.get_default_dtype(),) if self._data.size == 0 else (  # empty: nothing tells int64
+            _dt.get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_))
+        if self._data.dtype not in shown:
             extras.append(f"dtype=mg.{self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -855,7 +860,7 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _printing.with_suffixes("tensor(" + body, extras)
 
     __str__ = __repr__
 
@@ -950,33 +955,6 @@ _REFLECTED_UFUNCS = {
 }
 _TYPE_WORDS = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
 _INPLACE_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
-
-
-def _format_array(array, precision=4):
-    """The array as PyTorch prints it: floats with 4 decimals, ``1.`` when all are integers,
-    scientific notation when the magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
-    if array.dtype.kind != "f" or array.size == 0:
-        return np.array2string(array, separator=", ", prefix="tensor(")
-    finite = array[np.isfinite(array)]
-    nonzero = np.abs(finite[finite != 0]).astype(np.float64)
-    integral = bool(np.all(finite == np.ceil(finite)))
-    sci = False
-    if nonzero.size:
-        lo, hi = nonzero.min(), nonzero.max()
-        sci = hi / lo > 1000.0 or hi > 1e8 or (not integral and lo < 1e-4)
-    if sci:
-        fmt = f"{{:.{precision}e}}".format
-    elif integral:
-        fmt = "{:.0f}.".format
-    else:
-        fmt = f"{{:.{precision}f}}".format
-
-    def text(v):
-        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf") if np.isinf(v) else fmt(v)
-
-    width = max(len(text(v)) for v in array.reshape(-1)[: 2000])
-    return np.array2string(array, separator=", ", prefix="tensor(",
-                           formatter={"float_kind": lambda v: text(v).rjust(width)})
 
 
 def to_args_dtype(args, kwargs):
