@@ -1,5 +1,5 @@
 """Optimizers and learning-rate schedules (``torch.optim``): SGD, Adagrad, RMSprop, Adam, AdamW (and
-Adadelta, Adamax, NAdam, RAdam, Rprop).
+Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS).
 
     opt = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt.zero_grad(); loss.backward(); opt.step()
@@ -12,6 +12,8 @@ from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .asgd import ASGD
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -20,4 +22,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "Rprop", "lr_scheduler"]
+           "Rprop", "ASGD", "LBFGS", "lr_scheduler"]

@@ -288,3 +288,53 @@ def test_module_parameters_and_per_layer_groups():
     assert all(isinstance(p, nn.Parameter) for g in opt.param_groups for p in g["params"])
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_asgd_by_hand():
+    # f = p**2, lr 0.1, lambd 0.01, alpha 0.75, t0 = 1: eta_t = 0.1 / (1 + 0.001 t) ** 0.75,
+    # mu_t = 1 / max(1, t - 1): ax follows p for three steps, then averages with weight 1/2
+    vals, opt, p = _quadratic_steps(optim.ASGD, 4, lr=0.1, lambd=0.01, t0=1)
+    p_, eta, mu, ax = 1.0, 0.1, 1.0, 0.0
+    want = []
+    for t in range(1, 5):
+        p_ = p_ * (1 - 0.01 * eta) - eta * 2 * p_
+        ax = p_ if mu == 1 else ax + mu * (p_ - ax)
+        eta, mu = 0.1 / (1 + 0.001 * t) ** 0.75, 1 / max(1, t - 1)
+        want.append(p_)
+    assert vals == pytest.approx(want, rel=1e-6)  # eta and mu are float32 0-d tensors, as in PyTorch
+    state = opt.state[p]
+    assert sorted(state) == ["ax", "eta", "mu", "step"]
+    assert state["ax"].item() == pytest.approx(ax, rel=1e-6) and state["ax"].item() != pytest.approx(vals[-1])
+    assert state["mu"].item() == pytest.approx(1 / 3) and state["step"].item() == 4
+    with pytest.raises(ValueError, match="Invalid weight_decay value"):
+        optim.ASGD([p], weight_decay=-1)
+
+
+def test_lbfgs_solves_a_quadratic():
+    # f(x) = ½ xᵀAx - bᵀx with A SPD: L-BFGS with a strong-Wolfe search reaches A⁻¹b in one step
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(5, 5))
+    a_np = m @ m.T + 5 * np.eye(5)
+    b_np = rng.normal(size=5)
+    a, b = mg.tensor(a_np), mg.tensor(b_np)
+    for line_search in (None, "strong_wolfe"):
+        x = mg.zeros(5, dtype=mg.float64, requires_grad=True)
+        opt = optim.LBFGS([x], lr=1, max_iter=50, line_search_fn=line_search, tolerance_grad=1e-12,
+                          tolerance_change=1e-20)
+        calls = []
+
+        def closure():
+            opt.zero_grad()
+            loss = 0.5 * (x @ (a @ x)) - (b * x).sum()
+            loss.backward()
+            calls.append(loss.item())
+            return loss
+
+        first = opt.step(closure)
+        assert first.item() == 0.0 == calls[0]  # the step returns the closure's first loss
+        np.testing.assert_allclose(x.detach().numpy(), np.linalg.solve(a_np, b_np), rtol=0, atol=1e-7)
+        state = opt.state[x]
+        assert state["func_evals"] == len(calls) and 1 < state["n_iter"] <= 50
+        assert len(state["old_dirs"]) == len(state["old_stps"]) == len(state["ro"]) <= state["n_iter"]
+    with pytest.raises(ValueError, match="per-parameter options"):
+        optim.LBFGS([{"params": [x]}, {"params": [mg.zeros(1, requires_grad=True)]}])
