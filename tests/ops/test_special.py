@@ -155,3 +155,26 @@ def test_in_place_variants_write_the_result_and_check_dtypes():
 def test_binary_ops_name_themselves_on_shapes_that_do_not_broadcast():
     with pytest.raises(RuntimeError, match="atan2.*\\(2,\\) and \\(3,\\)"):
         mg.atan2(mg.ones(2), mg.ones(3))
+
+
+def test_float32_erf_erfc_and_gelu_are_vectorised_and_accurate_to_float32():
+    import math
+
+    rng = np.random.default_rng(3)
+    for scale in (1e-6, 0.1, 0.45, 0.55, 1.0, 3.0):
+        a = (rng.standard_normal(2000) * scale).astype(np.float32)
+        for name, exact in (("erf", math.erf), ("erfc", math.erfc)):
+            got = getattr(mg, name)(mg.tensor(a))
+            assert got.dtype == mg.float32
+            ref = np.array([exact(float(v)) for v in a])
+            np.testing.assert_allclose(got.numpy(), ref, rtol=3e-7, atol=1e-30)
+    # float64 stays exact (math.erf itself)
+    x = np.array([0.1, -0.7, 2.5])
+    assert mg.erf(mg.tensor(x)).tolist() == [math.erf(v) for v in x]
+    # GELU on float32 runs through the vectorised erf: x·½(1 + erf(x/√2)), as PyTorch computes it
+    # (at x = -3 the 1 + erf cancels to 1e-6 relative; PyTorch 2.13 gives the same float32 number)
+    xs = (-3.0, -0.3, 0.0, 0.3, 3.0)
+    g = mg.nn.functional.gelu(mg.tensor(np.array(xs, dtype=np.float32)))
+    exact = [v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in xs]
+    np.testing.assert_allclose(g.numpy(), exact, rtol=2e-6)
+    assert g.numpy()[0] == np.float32(-0.0040496885776519775)
