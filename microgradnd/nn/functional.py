@@ -33,8 +33,9 @@ __all__ = [
     "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss",
     "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear",
     "local_response_norm", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish", "mse_loss",
-    "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance",
-    "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu",
+    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize",
+    "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu",
+    "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu",
     "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink",
     "threshold", "threshold_", "triplet_margin_loss", "unfold",
 ]
@@ -1115,3 +1116,130 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
         loss = loss * weight
     loss = loss.sum(dim=input.ndim - 1) * (1.0 / input.shape[-1])
     return _reduce(loss, _reduction(reduction, size_average, reduce))
+
+
+def _margin_input(input, name):
+    """(C,) or (N, C) with C > 0 (N may be 0), PyTorch's shape rule of the multi-class margin losses."""
+    if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    return input.reshape(1, -1) if input.ndim < 2 else input
+
+
+def _long_target(target):
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_torch_type(t.dtype)}")
+    return t
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Multi-class hinge loss (``F.multi_margin_loss``): per sample with class y,
+
+    loss = Σ_{i≠y} w[y]·max(0, margin - x[y] + x[i])^p / C,  p ∈ {1, 2}.
+    """
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    reduction = _reduction(reduction, size_average, reduce)
+    x = _margin_input(input, "multi_margin_loss")
+    t = _long_target(target).reshape(-1)
+    n, c = x.shape
+    if t.shape[0] != n:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(t.shape)}. Input has "
+                           f"shape {list(input.shape)}.")
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError("target out of range")
+    if weight is not None and weight.shape[0] != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    rows = np.arange(n)
+    x_y = x[rows, t].reshape(n, 1)
+    h = relu(margin - x_y + x)
+    if p == 2:
+        h = h * h
+    if weight is not None:
+        h = h * weight[t].reshape(n, 1)
+    h = _ops.where(np.arange(c) != t[:, None], h, constant(np.zeros((), h.dtype)))
+    loss = h.sum(dim=1) * (1.0 / c)
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss (``F.multilabel_margin_loss``): ``target`` holds class indices, padded
+    after the last one with -1; with J those classes, per sample
+
+    loss = Σ_{j∈J} Σ_{i∉J} max(0, 1 - (x[j] - x[i])) / C.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    x = _margin_input(input, "multilabel_margin_loss")
+    t = _long_target(target)
+    n, c = x.shape
+    if t.shape != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(input.shape)}")
+    t = t.reshape(n, c)
+    valid = np.cumprod(t != -1, axis=1).astype(bool)  # the classes before the first -1
+    if t.size and (t.min() < -1 or t.max() >= c):  # every entry is checked, listed or not
+        raise RuntimeError("argument #2 'target' is out of range")
+    tc = np.where(valid, t, 0)
+    is_target = np.zeros((n, c), dtype=bool)
+    rows = np.repeat(np.arange(n), c).reshape(n, c)
+    is_target[rows[valid], tc[valid]] = True
+    x_j = x[rows, tc]  # (N, C): x at each listed class
+    h = relu(1.0 - x_j.unsqueeze(2) + x.unsqueeze(1))  # (N, J, C)
+    mask = valid[:, :, None] & ~is_target[:, None, :]
+    h = _ops.where(mask, h, constant(np.zeros((), h.dtype)))
+    loss = h.sum(dim=(1, 2)) * (1.0 / c)
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    if reduction == "mean" and n == 0:
+        return loss.sum()  # PyTorch gives 0 for an empty batch
+    return _reduce(loss, reduction)
+
+
+def _shuffle_factor(factor, fn, arg):
+    if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool):
+        raise TypeError(f"{fn}(): argument '{arg}' (position 2) must be int, not {type(factor).__name__}")
+    if factor <= 0:
+        raise RuntimeError(f"{fn} expects a positive {arg}, but got {factor}")
+    return int(factor)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C·r², H, W) -> (*, C, H·r, W·r): out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w]
+    (``F.pixel_shuffle``)."""
+    r = _shuffle_factor(upscale_factor, "pixel_shuffle", "upscale_factor")
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    *lead, ch, h, w = input.shape
+    if ch % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+                           f"of upscale_factor, but input.size(-3)={ch} is not divisible by {r * r}")
+    b = len(lead)
+    x = input.reshape(*lead, ch // (r * r), r, r, h, w)
+    x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return x.reshape(*lead, ch // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H·r, W·r) -> (*, C·r², H, W), the inverse of ``pixel_shuffle`` (``F.pixel_unshuffle``)."""
+    r = _shuffle_factor(downscale_factor, "pixel_unshuffle", "downscale_factor")
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    *lead, ch, h, w = input.shape
+    if h % r:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                           f"input.size(-2)={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but "
+                           f"input.size(-1)={w} is not divisible by {r}")
+    b = len(lead)
+    x = input.reshape(*lead, ch, h // r, r, w // r, r)
+    x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return x.reshape(*lead, ch * r * r, h // r, w // r)

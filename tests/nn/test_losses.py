@@ -129,3 +129,20 @@ def test_legacy_size_average_and_reduce():
     assert F.mse_loss(x, t, size_average=False).item() == 10.0
     assert F.mse_loss(x, t, reduce=False).tolist() == [1.0, 9.0]
     assert nn.MSELoss(size_average=False)(x, t).item() == 10.0
+
+
+def test_multi_margin_and_multilabel_margin_by_hand():
+    x = mg.tensor([[0.1, 0.2, 0.4, 0.8]], requires_grad=True)
+    # class 3: (max(0, 1 - 0.8 + 0.1) + max(0, 1 - 0.8 + 0.2) + max(0, 1 - 0.8 + 0.4)) / 4 = 0.325
+    loss = nn.MultiMarginLoss()(x, mg.tensor([3]))
+    assert loss.item() == pytest.approx(0.325)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.25, 0.25, 0.25, -0.75]])
+    # p = 2 and a class weight: (0.3² + 0.4² + 0.6²) · 2 / 4
+    w = mg.tensor([1.0, 1.0, 1.0, 2.0])
+    assert F.multi_margin_loss(x, mg.tensor([3]), p=2, weight=w).item() == pytest.approx(0.305)
+    # classes {3, 0} (the -1 ends the list): pairs (3,1) (3,2) (0,1) (0,2)
+    # [(1-(0.8-0.2)) + (1-(0.8-0.4)) + (1-(0.1-0.2)) + (1-(0.1-0.4))] / 4 = 0.85
+    y = mg.tensor([[3, 0, -1, 1]])
+    assert nn.MultiLabelMarginLoss()(x, y).item() == pytest.approx(0.85)
+    assert F.multilabel_margin_loss(x, y, reduction="none").shape == (1,)

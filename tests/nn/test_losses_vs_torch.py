@@ -238,3 +238,57 @@ def test_margin_soft_margin_and_gaussian_nll(reduction):
     _compare(F.gaussian_nll_loss(a, mg.tensor(b.detach().numpy()), mg.tensor(v), full=True, reduction=reduction),
              TF.gaussian_nll_loss(ta, torch.tensor(b.detach().numpy()), torch.tensor(v), full=True,
                                   reduction=reduction), [(a, ta)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("p,margin,weighted,batched", [(1, 1.0, False, True), (2, 0.7, True, True),
+                                                       (1, 2.0, True, False), (2, 1.0, False, False)])
+def test_multi_margin_loss(reduction, p, margin, weighted, batched):
+    shape = (5, 4) if batched else (4,)
+    x, tx = _pair(rng.standard_normal(shape))
+    t = rng.integers(0, 4, size=shape[:-1])
+    w = rng.uniform(0.2, 2.0, 4) if weighted else None
+    ours = F.multi_margin_loss(x, mg.tensor(t), p=p, margin=margin, weight=None if w is None else mg.tensor(w),
+                               reduction=reduction)
+    theirs = TF.multi_margin_loss(tx, torch.tensor(t), p=p, margin=margin,
+                                  weight=None if w is None else torch.tensor(w), reduction=reduction)
+    assert ours.shape == tuple(theirs.shape)
+    _compare(ours, theirs, [(x, tx)])
+    module = nn.MultiMarginLoss(p=p, margin=margin, weight=None if w is None else mg.tensor(w), reduction=reduction)
+    np.testing.assert_allclose(module(x, mg.tensor(t)).detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_loss(reduction):
+    x, tx = _pair(rng.standard_normal((4, 5)))
+    # listed classes stop at the first -1 (what follows it is ignored); a repeated class counts twice
+    t = np.array([[3, 0, -1, 1, 1], [4, -1, 0, 0, 0], [0, 1, 2, 3, 4], [2, 2, -1, -1, 4]])
+    ours = F.multilabel_margin_loss(x, mg.tensor(t), reduction=reduction)
+    theirs = TF.multilabel_margin_loss(tx, torch.tensor(t), reduction=reduction)
+    _compare(ours, theirs, [(x, tx)])
+    x1, tx1 = _pair(rng.standard_normal(5))
+    _compare(nn.MultiLabelMarginLoss(reduction=reduction)(x1, mg.tensor(t[0])),
+             torch.nn.MultiLabelMarginLoss(reduction=reduction)(tx1, torch.tensor(t[0])), [(x1, tx1)])
+
+
+def test_margin_loss_errors_match_torch():
+    cases = [
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3), lib.tensor([0, 1]), p=3),
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3), lib.tensor([0, 3])),
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3), lib.tensor([0])),
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3, 2), lib.tensor([0, 1])),
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3), lib.tensor([0, 1]), weight=lib.ones(2)),
+        lambda lib, f: f.multi_margin_loss(lib.zeros(2, 3), lib.tensor([0.0, 1.0])),
+        lambda lib, f: f.multilabel_margin_loss(lib.zeros(2, 3), lib.tensor([[0, 1], [2, -1]])),
+        lambda lib, f: f.multilabel_margin_loss(lib.zeros(2, 3), lib.tensor([[0, 1, 3], [2, -1, 0]])),
+        lambda lib, f: f.multilabel_margin_loss(lib.zeros(2, 3), lib.tensor([[0, 1, -1], [-2, -1, 0]])),
+        lambda lib, f: lib.nn.MultiMarginLoss(weight=lib.ones(2, 2)),
+    ]
+    for case in cases:
+        with pytest.raises(Exception) as theirs:
+            case(torch, TF)
+        with pytest.raises(type(theirs.value)) as ours:
+            case(mg, F)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(RuntimeError, match="out of range"):  # checked even after the first -1, as PyTorch
+        F.multilabel_margin_loss(mg.zeros(1, 3), mg.tensor([[2, -1, 3]]))
