@@ -369,6 +369,27 @@ def _away_from_multiples(rng, arrays):
     return [b * (rng.integers(-3, 3, a.shape) + rng.uniform(0.2, 0.8, a.shape)), b]
 
 
+@register("rounded_div", arity=2, smooth=False, broadcast=False, values=_away_from_multiples,
+          call=lambda a, b: div(a, b, rounding_mode="floor"))
+class RoundedDiv(Op):
+    """out = floor(a / b) (``rounding_mode='floor'``, NumPy's exact floor_divide) or trunc(a / b)
+    (``'trunc'``);  piecewise constant: both gradients are 0, as PyTorch's DivBackward gives"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode="floor"):
+        if rounding_mode == "floor":
+            return np.floor_divide(a, b)
+        return np.trunc(np.true_divide(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = grad * 0.0
+        need_a, need_b = ctx.needs_input_grad
+        return (zero if need_a else None), (zero if need_b else None)
+
+
 @register("remainder", arity=2, smooth=True, broadcast=False, values=_away_from_multiples)
 class Remainder(Op):
     """out = a - b·floor(a/b), the sign of b (Python's ``%``, ``torch.remainder``), or with
@@ -516,11 +537,17 @@ def div(a, b, rounding_mode=None):
         av, bv = _raw(a), _raw(b)
         if np.asarray(bv).dtype.kind in "iub" and np.asarray(av).dtype.kind in "iub" and np.any(np.asarray(bv) == 0):
             raise RuntimeError("ZeroDivisionError: integer division by zero (div with rounding_mode)")
-        with np.errstate(all="ignore"):
-            q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-        dtype = result_type(as_operand(a, "div"), as_operand(b, "div"))
+        a, b = as_operand(a, "div"), as_operand(b, "div")
+        dtype = result_type(a, b)
+        if dtype.kind == "f":  # recorded: the result requires grad (a zero gradient), as in PyTorch
+            a, b = _cast_operand(a, dtype), _cast_operand(b, dtype)
+            if not isinstance(a, Tensor):
+                a = Tensor._make(np.asarray(a, dtype=dtype), None)
+            return RoundedDiv.apply(a, b, rounding_mode=rounding_mode)
+        with np.errstate(all="ignore"):
+            q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
         return Tensor._make(np.asarray(q).astype(dtype), None)
     a, b = as_operand(a, "div"), as_operand(b, "div")
     dtype = result_type(a, b)

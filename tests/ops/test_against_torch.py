@@ -52,6 +52,8 @@ BINARY = {
     "minimum": lambda t, a, b: t.minimum(a, b), "pow": lambda t, a, b: t.abs(a) ** b,
     "rsub": lambda t, a, b: 2.0 - a * b, "add_alpha": lambda t, a, b: t.add(a, b, alpha=2),
     "where": lambda t, a, b: t.where(a > b, a, b), "atan2ish": lambda t, a, b: t.sin(a) * t.cos(b),
+    "div_floor": lambda t, a, b: t.div(a, b + 3.0, rounding_mode="floor") + a * b,
+    "div_trunc": lambda t, a, b: t.div(a, b + 3.0, rounding_mode="trunc") * b,
 }
 
 
@@ -352,6 +354,7 @@ TORCH_CALLS = {
     "cummax": lambda x, dim: torch.cummax(x, dim).values, "cummin": lambda x, dim: torch.cummin(x, dim).values,
     "sum_to_size": lambda x, size: x.sum_to_size(size),
     "linalg_norm": torch.linalg.norm, "multi_dot": lambda a, b, c: torch.linalg.multi_dot([a, b, c]),
+    "rounded_div": lambda a, b: torch.div(a, b, rounding_mode="floor"),
 }
 # internal primitives without a torch twin, and the conv family (fixed geometry, compared in tests/nn)
 SKIP = {"cast", "safe_sqrt", "gelu_cdf", "index_add_into", "unfold2d", "fold2d", "conv2d", "max_pool2d",

@@ -216,3 +216,17 @@ def test_subtraction_with_a_bool_tensor_raises_sign_of_bool_and_bincount_dtype()
     w32 = mg.bincount(mg.tensor([0, 1, 1]), weights=mg.tensor([0.5, 1.0, 2.0]))
     assert w32.dtype == mg.float32 and w32.tolist() == [0.5, 3.0]
     assert mg.bincount(mg.tensor([0, 1, 1]), weights=mg.tensor([1, 2, 3])).dtype == mg.float64
+
+
+def test_division_with_rounding_records_a_zero_gradient_as_in_pytorch():
+    x = mg.tensor([1.5, -2.5], requires_grad=True)
+    b = mg.tensor([2.0, 0.0], requires_grad=True)
+    y = mg.div(x, b, rounding_mode="trunc")
+    assert y.requires_grad and y.tolist()[0] == 0.0 and y.tolist()[1] == float("-inf")
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0] and b.grad.tolist() == [0.0, 0.0]
+    assert mg.div(mg.tensor(1.0), mg.tensor(0.1), rounding_mode="floor").item() == 9.0  # exact floor_divide
+    assert mg.div(mg.tensor([7, -7]), 2, rounding_mode="floor").tolist() == [3, -4]
+    h = mg.tensor([3.0, -3.0], requires_grad=True) * 1
+    h.div_(2.0, rounding_mode="floor")  # in place on a recorded tensor
+    assert h.tolist() == [1.0, -2.0] and h.requires_grad
