@@ -26,7 +26,8 @@ from ..tensor import Tensor
 from .module import size_str
 
 __all__ = [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "avg_pool2d",
     "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d",
     "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout",
     "dropout1d", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "hardshrink",
@@ -203,9 +204,29 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return out.squeeze(-2)
 
 
+def _adaptive_1d(fn_name, input, output_size):
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
+                           f"'self' (while checking arguments for {fn_name})")
+    if isinstance(output_size, (tuple, list)) and len(output_size) != 1:
+        raise RuntimeError(f"{fn_name}() argument 'output_size' should contain one int (got {len(output_size)})")
+    return input.unsqueeze(-2), (1, _one(output_size))
+
+
 def adaptive_avg_pool1d(input, output_size):
     """Average over adaptive windows of (N, C, L) (``F.adaptive_avg_pool1d``)."""
-    return _conv.adaptive_avg_pool2d(_as_2d("adaptive_avg_pool1d", input, 2), (1, _one(output_size))).squeeze(-2)
+    x, size = _adaptive_1d("adaptive_avg_pool1d", input, output_size)
+    return _conv.adaptive_avg_pool2d(x, size).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over adaptive windows [⌊i·L/OL⌋, ⌈(i+1)·L/OL⌉) of (N, C, L) or (C, L), with the arg-max
+    positions when ``return_indices`` (``F.adaptive_max_pool1d``)."""
+    x, size = _adaptive_1d("adaptive_max_pool1d", input, output_size)
+    out = _conv.adaptive_max_pool2d(x, size, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
+from ..autograd.grad_mode import no_grad
 from ..creation import empty
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 
 class Identity(Module):
@@ -49,6 +50,49 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is read from the last dimension of its first input
+    (``torch.nn.LazyLinear``): until then weight and bias are ``UninitializedParameter``s; the first
+    call materialises them, initialises them as ``Linear`` does, and the module becomes a ``Linear``.
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+
+    def has_uninitialized_params(self):
+        """Whether any parameter still waits for the first input."""
+        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        """Materialise weight (out_features, input.shape[-1]) and bias, then initialise them."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+
+    def forward(self, input):
+        self.initialize_parameters(input)
+        self.in_features = self.weight.shape[-1]
+        self.__class__ = self.cls_to_become
+        return F.linear(input, self.weight, self.bias)
 
 
 class Bilinear(Module):

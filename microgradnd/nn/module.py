@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, to_args_dtype
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedParameter
 
 
 def size_str(shape):
@@ -519,7 +519,7 @@ class Module:
                         f"object from checkpoint but received {type(value)}"
                     )
                     continue
-                if value.shape != target.shape:
+                if value.shape != target.shape and not isinstance(target, UninitializedParameter):
                     errors.append(
                         f"size mismatch for {key}: copying a param with shape {size_str(value.shape)} from "
                         f"checkpoint, the shape in current model is {size_str(target.shape)}."
@@ -550,6 +550,8 @@ class Module:
                     else:
                         module._buffers[name] = value.detach()
                 else:
+                    if isinstance(target, UninitializedParameter):  # a lazy module takes the checkpoint's shape
+                        target.materialize(value.shape)
                     target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 

@@ -41,6 +41,49 @@ class Parameter(Tensor):
         return p
 
 
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (``torch.nn.UninitializedParameter``): lazy modules
+    hold one until their first call, when ``materialize(shape)`` gives it storage and turns it into a
+    plain ``Parameter`` in place (so an optimizer built before that call keeps working)."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        from .. import dtypes as _dt
+
+        dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
+        p = Tensor._make.__func__(cls, np.empty((0,), dtype=dtype), None)
+        if requires_grad:
+            p.requires_grad = True
+        return p
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Allocate (uninitialised) storage of ``shape`` and become a ``Parameter``."""
+        from .. import dtypes as _dt
+
+        dtype = _dt.to_dtype(dtype) or self._data.dtype
+        self._data = np.empty(tuple(shape), dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self.requires_grad, dtype=self._data.dtype)
+        return memo[id(self)]
+
+
+def is_lazy(param):
+    """True for a parameter that is still uninitialised (``torch.nn.parameter.is_lazy``)."""
+    return isinstance(param, UninitializedParameter)
+
+
 class Buffer(Tensor):
     """Marks a tensor to be registered as a buffer when assigned to a module (``torch.nn.Buffer``)."""
 

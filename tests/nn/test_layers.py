@@ -490,3 +490,32 @@ def test_group_instance_and_local_response_norm_by_hand():
     np.testing.assert_allclose(F.local_response_norm(a, 2, alpha=1.0, beta=1.0, k=0.0).detach().numpy().ravel(),
                                [1 / 0.5, 2 / 2.5, 3 / 6.5], rtol=1e-6)
     assert nn.BatchNorm3d(2)(mg.randn(2, 2, 2, 2, 2)).shape == (2, 2, 2, 2, 2)
+
+
+def test_lazy_linear_infers_in_features_and_becomes_linear():
+    m = nn.LazyLinear(3)
+    assert repr(m) == "LazyLinear(in_features=0, out_features=3, bias=True)" and m.has_uninitialized_params()
+    assert isinstance(m.weight, nn.UninitializedParameter) and repr(m.weight) == "<UninitializedParameter>"
+    weight = m.weight
+    opt = mg.optim.SGD(m.parameters(), lr=0.1)  # built before the shapes are known, as in PyTorch
+    x = mg.randn(4, 2, 5)
+    y = m(x)
+    assert type(m) is nn.Linear and repr(m) == "Linear(in_features=5, out_features=3, bias=True)"
+    assert m.weight is weight and type(weight) is nn.Parameter and weight.shape == (3, 5) and m.bias.shape == (3,)
+    assert np.abs(weight.detach().numpy()).max() <= 1 / np.sqrt(5)  # Linear's U(-1/√in, 1/√in)
+    np.testing.assert_allclose(y.detach().numpy(), x.numpy() @ weight.detach().numpy().T + m.bias.detach().numpy(),
+                               rtol=1e-6)
+    y.sum().backward()
+    before = weight.detach().numpy().copy()
+    opt.step()
+    assert not np.allclose(weight.detach().numpy(), before)
+    # a checkpoint gives a lazy module its shapes; the first call then makes it a Linear
+    m2 = nn.LazyLinear(3, bias=False, dtype=mg.float64)
+    assert m2.weight.dtype == mg.float64 and m2.bias is None
+    m3 = nn.LazyLinear(3)
+    m3.load_state_dict(m.state_dict())
+    np.testing.assert_array_equal(m3.weight.detach().numpy(), m.weight.detach().numpy())
+    np.testing.assert_array_equal(m3(x).detach().numpy(), m(x).detach().numpy())
+    assert type(m3) is nn.Linear and m3.in_features == 5
+    net = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(1))
+    assert net(mg.randn(3, 7)).shape == (3, 1) and net[2].in_features == 4

@@ -483,3 +483,28 @@ def test_adaptive_pools_match_pytorch(output_size, shape):
     am = F.adaptive_avg_pool2d(mg.tensor(x), output_size)
     at = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), output_size)
     np.testing.assert_allclose(am.numpy(), at.numpy(), rtol=1e-12, atol=1e-12)
+
+
+
+@pytest.mark.parametrize("output_size", [3, (4,), 5, 7, 1])
+@pytest.mark.parametrize("shape", [(2, 3, 10), (3, 5)])
+def test_adaptive_max_pool1d_matches_pytorch(output_size, shape):
+    x = np.maximum(np.random.default_rng(24).standard_normal(shape), 0)  # ties: first maximum wins
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    om, im = nn.AdaptiveMaxPool1d(output_size, return_indices=True)(xm)
+    ot, it = torch.nn.AdaptiveMaxPool1d(output_size, return_indices=True)(xt)
+    np.testing.assert_array_equal(om.detach().numpy(), ot.detach().numpy())
+    np.testing.assert_array_equal(im.numpy(), it.numpy())
+    assert im.dtype == mg.int64
+    g = np.random.default_rng(25).standard_normal(om.shape)
+    om.backward(mg.tensor(g)), ot.backward(torch.tensor(g))
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(F.adaptive_max_pool1d(mg.tensor(x), output_size).numpy(),
+                                  torch.nn.functional.adaptive_max_pool1d(torch.tensor(x), output_size).numpy())
+    for bad in (np.zeros((2, 3, 4, 5)), np.zeros(4)):
+        for fn in ("adaptive_max_pool1d", "adaptive_avg_pool1d"):
+            with pytest.raises(RuntimeError) as theirs:
+                getattr(torch.nn.functional, fn)(torch.tensor(bad), 2)
+            with pytest.raises(RuntimeError) as ours:
+                getattr(F, fn)(mg.tensor(bad), 2)
+            assert str(ours.value) == str(theirs.value)
