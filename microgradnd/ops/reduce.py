@@ -698,3 +698,73 @@ add_spec(OpSpec(name="cumsum", arity=1, kwargs=lambda rng, shapes: {"dim": rando
 add_spec(OpSpec(name="median", arity=1, smooth=False, distinct=True, kwargs=_one_dim_reduction,
                 call=lambda x, dim, keepdim: median(x, dim, keepdim).values))
 add_spec(OpSpec(name="nansum", arity=1, kwargs=reduction_kwargs, covers=(Sum,)))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(x, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The ``q``-quantiles of ``x`` over ``dim`` (all elements when None) (``torch.quantile``): at rank
+    r = q·(n-1) of the sorted values, ``linear`` v⌊r⌋ + (v⌈r⌉ - v⌊r⌋)·(r - ⌊r⌋), or ``lower`` /
+    ``higher`` / ``midpoint`` / ``nearest`` (half to even). A 1-D ``q`` puts its dim first. NaN
+    wherever the reduced values hold a NaN; the gradient goes to the one or two values read."""
+    return _quantile(x, q, dim, keepdim, interpolation, "quantile", ignore_nan=False)
+
+
+def nanquantile(x, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """``quantile`` ignoring NaNs: each slice ranks its n' non-NaN values, r = q·(n'-1); NaN only
+    where a slice is all NaN (``torch.nanquantile``)."""
+    return _quantile(x, q, dim, keepdim, interpolation, "nanquantile", ignore_nan=True)
+
+
+def _quantile(x, q, dim, keepdim, interpolation, name, ignore_nan):
+    from .elementwise import where
+    from .selection import gather, movedim, sort
+
+    x = as_operand(x, name)
+    if not isinstance(x, Tensor) or x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    q_array = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
+    if q_array.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if not np.all((q_array >= 0) & (q_array <= 1)):
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]" if q_array.ndim else
+                           f"{name}() q must be in the range [0, 1] but got {float(q_array)}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or "
+                           f"nearest. Got {interpolation}")
+    if x.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if dim is None:
+        values, d = x.reshape(-1), 0
+    else:
+        d = norm_dim(dim, x.ndim, name)
+        values = x if x.ndim else x.reshape(1)
+    last = movedim(sort(values, dim=d).values, d, -1)  # NaNs sort last
+    data = last._data
+    n = data.shape[-1]
+    nan_last = np.isnan(data[..., -1:])
+    count = (n - np.isnan(data).sum(axis=-1, keepdims=True)) if ignore_nan else np.full(nan_last.shape, n)
+    rank = q_array.reshape(-1) * (count - 1)  # (..., Q)
+    low = np.clip(np.floor(rank), 0, n - 1).astype(np.int64)
+    high = np.clip(np.ceil(rank), 0, n - 1).astype(np.int64)
+    if interpolation in ("lower", "higher", "nearest"):
+        index = {"lower": low, "higher": high}.get(interpolation)
+        if index is None:
+            index = np.clip(np.round(rank), 0, n - 1).astype(np.int64)  # half to even, as PyTorch
+        result = gather(last, -1, Tensor._make(index, None))
+    else:
+        v_low = gather(last, -1, Tensor._make(low, None))
+        v_high = gather(last, -1, Tensor._make(high, None))
+        weight = 0.5 if interpolation == "midpoint" else constant((rank - np.floor(rank)).astype(data.dtype))
+        result = v_low + (v_high - v_low) * weight
+    if not ignore_nan and nan_last.any():  # quantile: a NaN anywhere in the slice gives NaN
+        result = where(constant(np.broadcast_to(nan_last, result.shape)), np.nan, result)
+    if keepdim:
+        result = result.unsqueeze(d) if dim is not None else result.reshape((1,) * x.ndim + result.shape[-1:])
+        q_axis = result.ndim - 1
+    else:
+        q_axis = -1
+    if q_array.ndim == 0:
+        return result.squeeze(q_axis)
+    return movedim(result, q_axis, 0)

@@ -230,3 +230,22 @@ def test_division_with_rounding_records_a_zero_gradient_as_in_pytorch():
     h = mg.tensor([3.0, -3.0], requires_grad=True) * 1
     h.div_(2.0, rounding_mode="floor")  # in place on a recorded tensor
     assert h.tolist() == [1.0, -2.0] and h.requires_grad
+
+
+def test_quantile_and_nanquantile():
+    a = mg.tensor([[1.0, 2.0, float("nan")], [3.0, 4.0, 5.0]])
+    assert np.isnan(mg.quantile(a, 0.5, dim=1).tolist()[0]) and mg.quantile(a, 0.5, dim=1).tolist()[1] == 4.0
+    assert mg.nanquantile(a, 0.5, dim=1).tolist() == [1.5, 4.0]
+    b = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=mg.float64, requires_grad=True)
+    q = mg.quantile(b, mg.tensor([0.25, 0.5]), dim=0, keepdim=True)
+    assert q.shape == (2, 1, 3) and q[0, 0].tolist() == [1.75, 2.75, 3.75]
+    q.sum().backward()  # each rank splits its gradient between its two neighbours
+    assert b.grad.tolist() == [[1.25, 1.25, 1.25], [0.75, 0.75, 0.75]]
+    r = mg.arange(5.0)
+    assert [mg.quantile(r, v, interpolation="nearest").item() for v in (0.3, 0.375, 0.625)] == [1.0, 2.0, 2.0]
+    assert mg.quantile(r, 0.3, interpolation="midpoint").item() == 1.5
+    assert b.quantile(0.3).item() == 2.5 and mg.quantile(b, 0.4, dim=1, keepdim=True).shape == (2, 1)
+    with pytest.raises(RuntimeError, match=r"q must be in the range \[0, 1\] but got 1.5"):
+        mg.quantile(b, 1.5)
+    with pytest.raises(RuntimeError, match="float or double"):
+        mg.quantile(mg.tensor([1, 2]), 0.5)

@@ -105,3 +105,29 @@ CASES = {
 def test_matches_torch(name):
     fn, *arrays = CASES[name]
     compare(fn, *arrays)
+
+
+def test_quantile_and_nanquantile_match_pytorch_with_gradients():
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        shape = tuple(int(s) for s in rng.integers(1, 6, size=rng.integers(1, 4)))
+        x = rng.standard_normal(shape)
+        if trial % 3 == 0:
+            x[rng.random(shape) < 0.25] = np.nan
+        dim = None if trial % 4 == 0 else int(rng.integers(-len(shape), len(shape)))
+        q = float(rng.random()) if trial % 2 else rng.random(int(rng.integers(1, 4)))
+        interpolation = ["linear", "lower", "higher", "midpoint", "nearest"][trial % 5]
+        keepdim = bool(trial % 7 == 0)
+        for name in ("quantile", "nanquantile"):
+            results = []
+            for lib in (mg, torch):
+                t = lib.tensor(x, requires_grad=True)
+                qq = q if isinstance(q, float) else lib.tensor(q)
+                out = getattr(lib, name)(t, qq, dim=dim, keepdim=keepdim, interpolation=interpolation)
+                weights = lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)))
+                (lib.nan_to_num(out) * weights).sum().backward()
+                results.append((out.detach().numpy(), t.grad.numpy()))
+            (mv, mg_grad), (tv, t_grad) = results
+            assert mv.shape == tv.shape, (name, shape, dim, q, keepdim)
+            np.testing.assert_allclose(mv, tv, rtol=1e-12, equal_nan=True, err_msg=f"{name} {interpolation}")
+            np.testing.assert_allclose(mg_grad, t_grad, rtol=1e-12, atol=1e-15, err_msg=f"{name} grad")
