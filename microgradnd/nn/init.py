@@ -13,7 +13,8 @@ from ..autograd.grad_mode import no_grad
 
 __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_", "normal_",
-    "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+    "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_",
+    "zeros_",
 ]
 
 
@@ -127,6 +128,21 @@ def dirac_(tensor, groups=1):
     for g in range(groups):
         array[(g * out_per_group + d, d) + centre] = 1
     return _fill(tensor, array)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D matrix drawn from N(0, std²) with ⌈sparsity·rows⌉ random entries of every column set to
+    zero (``torch.nn.init.sparse_``, Martens 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    rng = _rng(generator)
+    array = rng.normal(0.0, std, size=(rows, cols))
+    # a random permutation of the rows per column (argsort of uniforms); its first num_zeros are zeroed
+    zero_rows = np.argsort(rng.random((rows, cols)), axis=0)[:num_zeros]
+    array[zero_rows, np.arange(cols)] = 0.0
+    return _fill(tensor, array.astype(tensor.dtype))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):

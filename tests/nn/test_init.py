@@ -98,3 +98,17 @@ def test_init_fills_the_array_behind_param_data():
     assert np.abs(lin.weight.detach().numpy()).max() <= bound
     nn.init.zeros_(lin.weight._data)
     assert not lin.weight.detach().numpy().any()
+
+
+def test_sparse_zeroes_a_fraction_of_every_column():
+    w = mg.empty(10, 400)
+    assert nn.init.sparse_(w, sparsity=0.25, std=0.5) is w
+    a = w.numpy()
+    assert ((a == 0).sum(axis=0) == 3).all()  # ⌈0.25 · 10⌉ zeros in each column, the rest N(0, 0.5²)
+    nonzero = a[a != 0]
+    assert nonzero.size == 7 * 400 and abs(nonzero.std() - 0.5) < 0.03 and abs(nonzero.mean()) < 0.03
+    # each row gets its share of the zeros (the rows are a fresh permutation per column)
+    assert ((a == 0).sum(axis=1) > 60).all()
+    assert (nn.init.sparse_(mg.empty(4, 3), sparsity=0.0).numpy() != 0).all()
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        nn.init.sparse_(mg.empty(3), 0.1)

@@ -96,3 +96,42 @@ def test_pad_sequence():
     assert left.shape == (2, 4, 3) and left.detach().numpy()[0, :, 0].tolist() == [-1.0, -1.0, 1.0, 1.0]
     left.sum().backward()
     assert a.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_get_total_norm_and_clip_grads_with_norm_by_hand():
+    a, b = mg.tensor([3.0, -4.0]), mg.tensor([[12.0]])
+    assert nn.utils.get_total_norm([a, b]).item() == 13.0  # √(9 + 16 + 144)
+    assert nn.utils.get_total_norm([a, b], norm_type=1).item() == 19.0
+    assert nn.utils.get_total_norm([a, b], norm_type=float("inf")).item() == 12.0
+    assert nn.utils.get_total_norm([a, b], norm_type=-float("inf")).item() == 3.0  # min |x| over all
+    assert nn.utils.get_total_norm([a, mg.zeros(2)], norm_type=0).item() == 1.0  # tensors with a non-zero entry
+    assert nn.utils.get_total_norm([]).item() == 0.0
+    assert nn.utils.get_total_norm([a, mg.tensor([1.0], dtype=mg.float64)]).dtype == mg.float64
+    with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+        nn.utils.get_total_norm([mg.tensor([float("inf")])], error_if_nonfinite=True)
+    p, q = mg.zeros(2, requires_grad=True), mg.zeros(1, 1, requires_grad=True)
+    p.grad, q.grad = a.clone(), b.clone()
+    total = nn.utils.get_total_norm([p.grad, q.grad])
+    nn.utils.clip_grads_with_norm_([p, q], 6.5, total)
+    np.testing.assert_allclose(p.grad.numpy(), [1.5, -2.0], rtol=1e-6)  # scaled by 6.5 / (13 + 1e-6)
+    np.testing.assert_allclose(q.grad.numpy(), [[6.0]], rtol=1e-6)
+    nn.utils.clip_grads_with_norm_([p, q], 100.0, total)  # never scales up
+    np.testing.assert_allclose(p.grad.numpy(), [1.5, -2.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf"), 0])
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    ours = [mg.zeros(g.shape, dtype=mg.float64, requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for o, t, g in zip(ours, theirs, grads):
+        o.grad, t.grad = mg.tensor(g.copy()), torch.tensor(g.copy())
+    a = nn.utils.get_total_norm([o.grad for o in ours], norm_type)
+    b = torch.nn.utils.get_total_norm([t.grad for t in theirs], norm_type)
+    assert a.item() == pytest.approx(b.item(), rel=1e-12) and a.dtype == mg.float64
+    nn.utils.clip_grads_with_norm_(ours, 0.7, a)
+    torch.nn.utils.clip_grads_with_norm_(theirs, 0.7, b)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12)

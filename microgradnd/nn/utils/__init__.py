@@ -9,7 +9,8 @@ from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from . import rnn  # noqa: F401  (nn.utils.rnn.pad_sequence)
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
+           "rnn", "vector_to_parameters"]
 
 
 def _as_list(parameters):
@@ -48,6 +49,50 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             for g in grads:
                 g.mul_(np.asarray(clip_coef, dtype=g.dtype))
     return Tensor._make(np.asarray(total, dtype=dtype), None)
+
+
+def _vector_norm(values, p):
+    """``torch.linalg.vector_norm`` of a flat float64 array: ord inf/-inf, 0 (the count of non-zeros) or p."""
+    if values.size == 0:
+        return 0.0
+    a = np.abs(values)
+    if math.isinf(p):
+        return float(a.max() if p > 0 else a.min())
+    if p == 0:
+        return float(np.count_nonzero(a))
+    return float(np.sum(a ** p) ** (1.0 / p))
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type``-norm of the per-tensor norms, i.e. the norm of all ``tensors`` concatenated
+    (``torch.nn.utils.get_total_norm``; pass the gradients). A 0-d tensor in their promoted dtype."""
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return Tensor._make(np.array(0.0, dtype=np.float32), None)
+    dtype = np.result_type(*[t._data.dtype for t in tensors])
+    per = np.array([_vector_norm(t._data.astype(np.float64).ravel(), norm_type) for t in tensors])
+    total = _vector_norm(per, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot "
+            f"be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+            f"`error_if_nonfinite=False`"
+        )
+    return Tensor._make(np.asarray(total, dtype=dtype), None)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)) in place, with a ``total_norm``
+    from ``get_total_norm`` (``torch.nn.utils.clip_grads_with_norm_``)."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if not grads:
+        return
+    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
+    coef = min(float(max_norm) / (total + 1e-6), 1.0)
+    with no_grad():
+        for g in grads:
+            g.mul_(np.asarray(coef, dtype=g.dtype))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
