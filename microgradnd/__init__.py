@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .tensor import Device, Tensor  # noqa: I001 - first: the ops modules import it
+from .tensor import Device, Size, Tensor  # noqa: I001 - first: the ops modules import it
 from . import autograd, cuda, dtypes, ops
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, arange, as_tensor, bernoulli,
@@ -52,16 +52,6 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 
 device = Device
 subtract, multiply, divide, true_divide, negative, absolute = sub, mul, div, div, neg, abs
-
-
-class Size(tuple):
-    """A shape (``torch.Size``): a tuple, so ``x.shape == mg.Size([2, 3])`` holds."""
-
-    def numel(self) -> int:
-        n = 1
-        for d in self:
-            n *= d
-        return n
 
 
 def finfo(dtype=None):

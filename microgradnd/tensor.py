@@ -211,7 +211,8 @@ class Tensor:
 
     @property
     def shape(self):
-        return self._data.shape
+        """The dimensions, a ``mg.Size`` (a tuple, as ``torch.Size``)."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -239,7 +240,7 @@ class Tensor:
     def size(self, dim=None):
         """``t.size()`` is the shape; ``t.size(d)`` one dimension (negative ``d`` counts from the end)."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
 
     def numel(self):
@@ -990,6 +991,35 @@ def _norm_dim(dim, ndim, op):
             f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
+
+
+class Size(tuple):
+    """A tensor's dimensions (``torch.Size``): a tuple of ints that prints as ``mg.Size([2, 3])``
+    and compares equal to the plain tuple ``(2, 3)``; slicing gives a Size."""
+
+    __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        return tuple.__new__(cls, sizes)
+
+    def __repr__(self):
+        return f"mg.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds (``torch.Size.numel``)."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
 
 
 class Device:

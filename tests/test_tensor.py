@@ -519,3 +519,13 @@ def test_type_takes_the_legacy_tensor_types():
     assert x.type(mg.FloatTensor).dtype == mg.float32
     assert x.type("torch.DoubleTensor").dtype == mg.float64
     assert mg.tensor([1.5]).type(mg.LongTensor).tolist() == [1]
+
+
+def test_shape_is_a_size_like_torch_size():
+    x = mg.ones(2, 3)
+    assert isinstance(x.shape, mg.Size) and isinstance(x.size(), tuple)
+    assert repr(x.shape) == "mg.Size([2, 3])" and str(x.size()) == "mg.Size([2, 3])"
+    assert x.shape == (2, 3) == mg.Size([2, 3]) and x.size(1) == 3
+    assert x.shape[1:] == mg.Size([3]) and isinstance(x.shape[1:], mg.Size) and x.shape[0] == 2
+    assert x.shape.numel() == 6 and mg.Size().numel() == 1 and x.shape + (4,) == (2, 3, 4)
+    assert mg.zeros(x.shape).shape == (2, 3) and np.zeros(x.shape).shape == (2, 3)

@@ -198,7 +198,7 @@ def test_12_cnn(run_example):
     assert "31x28, pad 2, stride 3, 5x5 filter -> formula (11, 10), Conv2d (11, 10)" in text
     assert "output [[15, 16], [6, 15]]" in text
     assert "top-left = sum(input[0:3, 0:3] * filter) = 15" in text
-    assert "with padding 1: (1, 1, 4, 4)" in text
+    assert "with padding 1: mg.Size([1, 1, 4, 4])" in text
     assert "2x2 max pooling, stride 2: [[2, 3], [3, 2]]" in text
     assert "2x2 average pooling:       [[1.0, 2.0], [2.0, 1.0]]" in text
     assert "parameters: 1370" in text                       # 8·(3·3 + 1) + 128·10 + 10
