@@ -41,7 +41,7 @@ anomaly_state = _Anomaly()
 
 def unbroadcast_to(grad, shape):
     """Sum ``grad`` (a Tensor) over the axes that broadcasting added or stretched, to get ``shape``."""
-    gshape = grad.shape
+    gshape = grad._data.shape
     if gshape == shape:
         return grad
     extra = len(gshape) - len(shape)
@@ -50,7 +50,7 @@ def unbroadcast_to(grad, shape):
     )
     if axes:
         grad = grad.sum(dim=axes)
-    if grad.shape != shape:
+    if grad._data.shape != shape:
         grad = grad.reshape(shape)
     return grad
 

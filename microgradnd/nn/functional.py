@@ -47,7 +47,7 @@ __all__ = [
 
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b with weight (out_features, in_features) and any leading batch dims (``F.linear``)."""
-    if input.shape[-1:] != weight.shape[-1:]:
+    if input._data.shape[-1:] != weight._data.shape[-1:]:  # (the arrays' shapes: plain tuples, cheaper)
         rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1} and "
@@ -922,6 +922,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def _check_class_targets(input, target, weight, op):
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    shape = input._data.shape
     if t.dtype.kind not in "iu" or t.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_torch_type(t.dtype)}")
     if input.ndim < 1:
@@ -930,17 +931,17 @@ def _check_class_targets(input, target, weight, op):
         if t.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     else:
-        if t.ndim == 0 or input.shape[0] != t.shape[0]:
+        if t.ndim == 0 or shape[0] != t.shape[0]:
             raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"Expected input batch_size ({shape[0]}) to match target batch_size "
                 f"({t.shape[0] if t.ndim else 0})."
             )
         if input.ndim == 2 and t.ndim != 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        expected = (input.shape[0],) + tuple(input.shape[2:])
+        expected = (shape[0],) + tuple(shape[2:])
         if t.shape != expected:
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
-    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    c = shape[1] if input.ndim > 1 else shape[0]
     if weight is not None:
         if weight.ndim != 1 or weight.shape[0] != c:
             raise RuntimeError(
@@ -1012,7 +1013,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     target = target if isinstance(target, Tensor) else Tensor(target)
     class_dim = 1 if input.ndim >= 2 else 0
-    if target.shape != input.shape and label_smoothing == 0.0 and input.dtype.kind == "f" and input.numel():
+    if target._data.shape != input._data.shape and label_smoothing == 0.0 and input.dtype.kind == "f" and input.numel():
         # the common case: one fused op (log-softmax, gather and reduction; see ops.loss.CrossEntropy)
         t, c = _check_class_targets(input, target, weight, "cross_entropy")
         t, w, ignored = _class_target_args(t, c, weight, ignore_index, input.dtype, class_dim)

@@ -39,7 +39,7 @@ class Linear(Op):
     def backward(ctx, grad):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
-        n_out, n_in = w.shape
+        n_out, n_in = w._data.shape
         # One formula for plain backward and create_graph: the products are recorded ops only when
         # grad mode is on. The primitives are applied directly: the public functions' argument
         # checks would be pure overhead (the shapes are known). gᵀx: Permute is a view (np.transpose)
