@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import CROSSED, Op
-from ..dtypes import get_default_dtype, result_type
+from ..dtypes import result_type
 from .registry import OpSpec, add_spec, register
-from .util import Tensor, as_operand
+from .util import Tensor, as_operand, inplace_method as _inplace
 
 
 @register("matmul", arity=2, broadcast=False, shapes=lambda rng: _matmul_shapes(rng))
@@ -656,15 +656,6 @@ add_spec(OpSpec(name="baddbmm", arity=3, broadcast=False, sample=_baddbmm_sample
 add_spec(OpSpec(name="addbmm", arity=3, broadcast=False, sample=_addbmm_sample, covers=(MatMul,)))
 add_spec(OpSpec(name="linalg_norm", arity=1, broadcast=False, smooth=False, sample=_norm_sample, distinct=True,
                 avoid=((0, 0.0, 0.1),), call=lambda x, **kw: linalg_norm(x, **kw)))
-
-
-def _inplace(fn, name):
-    def method(self, *args, **kwargs):
-        return self._apply_inplace(lambda t: fn(t, *args, **kwargs), name)
-
-    method.__name__ = name
-    method.__doc__ = f"In-place ``{fn.__name__}`` (``Tensor.{name}``)."
-    return method
 
 
 PUBLIC = {"det": det, "inverse": inv, "matrix_power": matrix_power, "cross": cross, "kron": kron,

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from .elementwise import log, where
 from .reduce import values_indices
 from .registry import random_dim, register
-from .util import Tensor, constant
+from .util import Tensor, constant, inplace_method as _inplace
 
 
 def _index_array(index, op):
@@ -491,15 +491,6 @@ def inner(input, other):
         return input * other
     return einsum("...k,zk->...z", input, other.reshape(-1, other.shape[-1])).reshape(
         *input.shape[:-1], *other.shape[:-1])
-
-
-def _inplace(fn, name):
-    def method(self, *args, **kwargs):
-        return self._apply_inplace(lambda t: fn(t, *args, **kwargs), name)
-
-    method.__name__ = name
-    method.__doc__ = f"In-place ``{fn.__name__}`` (``Tensor.{name}``)."
-    return method
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):

@@ -20,9 +20,9 @@ from ..autograd.function import Op, _apply2
 from ..dtypes import get_default_dtype, result_type
 from .activation import _erf, erfc_low_precision
 from .elementwise import (_PY_NUMBERS, _broadcast_message, _cast_operand, _raw, _unary, cos, exp, log, mul, pow,
-                          sign, sin, sqrt, trunc, where)
+                          sign, sqrt, trunc, where)
 from .registry import OpSpec, add_spec, register
-from .util import Tensor, as_operand, constant, mask_tensor
+from .util import Tensor, as_operand, constant, mask_tensor, inplace_method as _inplace
 
 _LN2 = math.log(2.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -636,15 +636,6 @@ PUBLIC = {
 INPLACE = ("atan asin acos sinh cosh asinh acosh atanh exp2 erfc erfinv sinc logit nan_to_num atan2 hypot "
            "copysign xlogy frac sgn float_power deg2rad rad2deg heaviside arctan arcsin arccos arcsinh "
            "arccosh arctanh arctan2").split()
-
-
-def _inplace(fn, name):
-    def method(self, *args, **kwargs):
-        return self._apply_inplace(lambda t: fn(t, *args, **kwargs), name)
-
-    method.__name__ = name
-    method.__doc__ = f"In-place ``{fn.__name__}`` (``Tensor.{name}``)."
-    return method
 
 
 def _float_power_(self, exponent):

@@ -58,3 +58,14 @@ def norm_dims(dim, ndim, op):
             raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
         return dims
     return (norm_dim(dim, ndim, op),)
+
+
+def inplace_method(fn, name):
+    """``Tensor.<name>`` doing ``fn`` in place (``x.atan_()``): recorded like ``+=`` on a tensor in a
+    graph, straight into the buffer otherwise (``Tensor._apply_inplace``)."""
+    def method(self, *args, **kwargs):
+        return self._apply_inplace(lambda t: fn(t, *args, **kwargs), name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{fn.__name__}`` (``Tensor.{name}``)."
+    return method
