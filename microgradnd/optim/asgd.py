@@ -1,8 +1,6 @@
 """Averaged stochastic gradient descent (``torch.optim.ASGD``)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .optimizer import Optimizer, _bump, _check, _l2_grad, _scalar, _step_tensor, _zeros_like
 from ..tensor import Tensor
 
