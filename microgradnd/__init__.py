@@ -46,7 +46,7 @@ from .ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesia
                   cummax, cummin, diag_embed, diagflat, diff, dsplit, dstack, hsplit, rot90, row_stack, take,
                   tensor_split, vsplit)
 from . import linalg
-from .ops import nanquantile, quantile
+from .ops import mode, nanquantile, quantile
 from .printing import get_printoptions, set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 

@@ -29,7 +29,7 @@ from .elementwise import (abs, add, addcdiv, addcmul, cast, ceil, clamp, clip, c
 from .linalg import (addbmm, addmm, addmv, baddbmm, bmm, cross, det, dot, inverse, kron, matmul, matrix_power, mm,
                      mv, outer, slogdet, tensordot)
 from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, kthvalue,
-                     log_softmax, logsumexp, max, mean, median, min, nanmean, nanquantile, nansum, norm, prod,
+                     log_softmax, logsumexp, max, mean, median, min, mode, nanmean, nanquantile, nansum, norm, prod,
                      quantile, softmax, std, std_mean, sum, values_indices, var, var_mean)
 from .registry import OPS
 from .shape_utils import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, cartesian_prod, column_stack,
@@ -197,7 +197,7 @@ def install_tensor_methods(cls):
         "sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max, "min": min,
         "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
         "softmax": softmax, "log_softmax": log_softmax, "norm": norm, "all": all, "any": any,
-        "cumsum": cumsum, "cumprod": cumprod, "median": median, "quantile": quantile, "nanquantile": nanquantile, "kthvalue": kthvalue, "aminmax": aminmax,
+        "cumsum": cumsum, "cumprod": cumprod, "median": median, "mode": mode, "quantile": quantile, "nanquantile": nanquantile, "kthvalue": kthvalue, "aminmax": aminmax,
         "nansum": nansum, "nanmean": nanmean, "count_nonzero": count_nonzero, "erf": erf, "sinh": sinh,
         "cosh": cosh, "lerp": lerp,
         "addcmul": addcmul, "addcdiv": addcdiv, "roll": roll, "unique": unique, "bincount": bincount,

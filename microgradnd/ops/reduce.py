@@ -768,3 +768,33 @@ def _quantile(x, q, dim, keepdim, interpolation, name, ignore_nan):
     if q_array.ndim == 0:
         return result.squeeze(q_axis)
     return movedim(result, q_axis, 0)
+
+
+def mode(x, dim=-1, keepdim=False):
+    """(values, indices) of the most frequent value along ``dim`` (``torch.mode``): ties between
+    values go to the smallest, the index is that value's last position; the value is a ``gather``,
+    so its gradient goes to that element."""
+    from .selection import gather
+
+    x = _float_tensor(x, "mode")
+    if x.ndim == 0:
+        return values_indices(x.clone() if x.requires_grad else x, constant(np.zeros((), dtype=np.int64)))
+    d = norm_dim(dim, x.ndim, "mode")
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    rows = np.moveaxis(x._data, d, -1).reshape(-1, n)  # one row per reduced slice
+    order = np.argsort(rows, axis=1, kind="stable")
+    ranked = np.take_along_axis(rows, order, axis=1)
+    starts = np.ones(ranked.shape, dtype=bool)
+    starts[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    run = np.cumsum(starts, axis=1) - 1  # which run of equal values each sorted entry is in
+    flat_run = run + np.arange(rows.shape[0])[:, None] * n
+    counts = np.bincount(flat_run.ravel(), minlength=rows.size).reshape(rows.shape)
+    best = np.argmax(counts, axis=1)  # the first longest run: the smallest of the most frequent values
+    index = np.where(run == best[:, None], order, -1).max(axis=1)  # its last position in the row
+    index = np.moveaxis(index.reshape(np.moveaxis(x._data, d, -1).shape[:-1] + (1,)), -1, d)
+    values = gather(x, d, constant(index.astype(np.int64)))
+    if not keepdim:
+        values, index = values.squeeze(d), np.squeeze(index, d)
+    return values_indices(values, constant(index.astype(np.int64)))

@@ -249,3 +249,14 @@ def test_quantile_and_nanquantile():
         mg.quantile(b, 1.5)
     with pytest.raises(RuntimeError, match="float or double"):
         mg.quantile(mg.tensor([1, 2]), 0.5)
+
+
+def test_mode_picks_the_smallest_most_frequent_value_and_its_last_position():
+    values, indices = mg.mode(mg.tensor([1, 2, 2, 3, 3, 1, 1]))
+    assert values.item() == 1 and indices.item() == 6
+    x = mg.tensor([[3.0, 1.0, 3.0, 1.0], [2.0, 2.0, 5.0, 5.0]], requires_grad=True)
+    values, indices = x.mode(1)
+    assert values.tolist() == [1.0, 2.0] and indices.tolist() == [3, 1]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
+    assert x.mode(0, keepdim=True).indices.shape == (1, 4)

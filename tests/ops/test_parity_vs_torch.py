@@ -131,3 +131,20 @@ def test_quantile_and_nanquantile_match_pytorch_with_gradients():
             assert mv.shape == tv.shape, (name, shape, dim, q, keepdim)
             np.testing.assert_allclose(mv, tv, rtol=1e-12, equal_nan=True, err_msg=f"{name} {interpolation}")
             np.testing.assert_allclose(mg_grad, t_grad, rtol=1e-12, atol=1e-15, err_msg=f"{name} grad")
+
+
+def test_mode_matches_pytorch_values_indices_and_gradient():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        shape = tuple(int(s) for s in rng.integers(1, 6, size=rng.integers(1, 4)))
+        a = rng.integers(0, 3, size=shape).astype(np.float64)
+        dim = int(rng.integers(-len(shape), len(shape)))
+        keepdim = bool(trial % 3 == 0)
+        results = []
+        for lib in (mg, torch):
+            t = lib.tensor(a, requires_grad=True)
+            values, indices = lib.mode(t, dim, keepdim)
+            values.sum().backward()
+            results.append((values.detach().numpy(), indices.numpy(), t.grad.numpy()))
+        for ours, theirs in zip(*results):
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"{shape} dim={dim} keepdim={keepdim}")
