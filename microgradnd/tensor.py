@@ -631,6 +631,39 @@ class Tensor:
         """Write ``value`` where ``mask`` is True (``Tensor.masked_fill_``)."""
         return self._apply_inplace(lambda t: _ops.masked_fill(t, mask, value), "masked_fill_")
 
+    def unsqueeze_(self, dim):
+        """Insert a size-1 dim at ``dim`` in place (``Tensor.unsqueeze_``)."""
+        return self._view_inplace(lambda t: _ops.unsqueeze(t, dim), "unsqueeze_")
+
+    def squeeze_(self, dim=None):
+        """Remove size-1 dims (all, or ``dim``) in place (``Tensor.squeeze_``)."""
+        return self._view_inplace(lambda t: _ops.squeeze(t, dim), "squeeze_")
+
+    def t_(self):
+        """Transpose a ≤2-d tensor in place (``Tensor.t_``)."""
+        return self._view_inplace(_ops.t, "t_")
+
+    def transpose_(self, dim0, dim1):
+        """Swap two dims in place (``Tensor.transpose_``)."""
+        return self._view_inplace(lambda t: _ops.transpose(t, dim0, dim1), "transpose_")
+
+    def _view_inplace(self, fn, name):
+        """This tensor becomes ``fn`` of itself, a view op (same memory, new shape), and its version
+        goes up, as PyTorch's in-place view ops do; recorded when a graph is (the op reads the tensor
+        as it was, through ``old``)."""
+        self._check_inplace(name)
+        old = Tensor._make(self._data, self.grad_fn)
+        old._vc = [self._vc[0]]
+        new = fn(old)
+        if new is old:
+            return self
+        _own_vc(self)[0] += 1
+        if new.grad_fn is not None:
+            self._note_replaced_grad_fn()
+            self.grad_fn, self._rg = new.grad_fn, True
+        self._data = new._data
+        return self
+
     def _apply_inplace(self, fn, name):
         """Replace this tensor's value by ``fn(self)``: in the buffer when no graph is recorded (under
         ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""

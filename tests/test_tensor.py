@@ -529,3 +529,23 @@ def test_shape_is_a_size_like_torch_size():
     assert x.shape[1:] == mg.Size([3]) and isinstance(x.shape[1:], mg.Size) and x.shape[0] == 2
     assert x.shape.numel() == 6 and mg.Size().numel() == 1 and x.shape + (4,) == (2, 3, 4)
     assert mg.zeros(x.shape).shape == (2, 3) and np.zeros(x.shape).shape == (2, 3)
+
+
+def test_in_place_view_ops_change_the_tensor_itself():
+    img = mg.ones(3, 4, 4)
+    same = img.unsqueeze_(0)  # the inference idiom: add a batch dim in place
+    assert same is img and img.shape == (1, 3, 4, 4)
+    y = mg.ones(2, 1, 3)
+    y.squeeze_()
+    assert y.shape == (2, 3)
+    y.t_()
+    assert y.shape == (3, 2)
+    y.transpose_(0, 1)
+    assert y.shape == (2, 3)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        mg.ones(2, requires_grad=True).unsqueeze_(0)
+    a = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    b = a * 1
+    b.t_()  # recorded: the gradient comes back transposed (PyTorch's numbers)
+    (b * mg.arange(6.0).view(3, 2)).sum().backward()
+    assert a.grad.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
