@@ -498,15 +498,17 @@ def _cast_operand(x, dtype):
     return dtype.type(x)
 
 
-def add(a, b, alpha=1):
-    """a + alpha·b (``torch.add``)."""
+def add(input, other, alpha=1):
+    """input + alpha·other (``torch.add``)."""
+    a, b = input, other
     if alpha != 1:
         b = mul(b, alpha)
     return _binary(Add, a, b, "add")
 
 
-def sub(a, b, alpha=1):
-    """a - alpha·b (``torch.sub``)."""
+def sub(input, other, alpha=1):
+    """input - alpha·other (``torch.sub``)."""
+    a, b = input, other
     if alpha != 1:
         b = mul(b, alpha)
     if _is_bool(a) or _is_bool(b):  # also a Python bool: PyTorch makes it a bool tensor
@@ -526,13 +528,14 @@ def _is_bool(x):
     return isinstance(x, (bool, np.bool_)) or (isinstance(x, (Tensor, np.ndarray)) and x.dtype == np.bool_)
 
 
-def mul(a, b):
-    """a · b elementwise with broadcasting (``torch.mul``)."""
-    return _binary(Mul, a, b, "mul")
+def mul(input, other):
+    """input · other elementwise with broadcasting (``torch.mul``)."""
+    return _binary(Mul, input, other, "mul")
 
 
-def div(a, b, rounding_mode=None):
-    """a / b true division (``torch.div``); integer inputs give the default float dtype."""
+def div(input, other, rounding_mode=None):
+    """input / other true division (``torch.div``); integer inputs give the default float dtype."""
+    a, b = input, other
     if rounding_mode is not None:
         av, bv = _raw(a), _raw(b)
         if np.asarray(bv).dtype.kind in "iub" and np.asarray(av).dtype.kind in "iub" and np.any(np.asarray(bv) == 0):
@@ -604,9 +607,9 @@ def neg(x):
     return Neg.apply(x)
 
 
-def pow(a, b):  # noqa: A001 - torch.pow
-    """a ** b with a Tensor or a number on either side (``torch.pow``)."""
-    a, b = as_operand(a, "pow"), as_operand(b, "pow")
+def pow(input, exponent):  # noqa: A001 - torch.pow
+    """input ** exponent with a Tensor or a number on either side (``torch.pow``)."""
+    a, b = as_operand(input, "pow"), as_operand(exponent, "pow")
     dtype = result_type(a, b)
     if not isinstance(a, Tensor):
         a = Tensor._make(np.asarray(a, dtype=dtype), None)
@@ -660,14 +663,14 @@ def abs(x):  # noqa: A001 - torch.abs
     return Abs.apply(as_operand(x, "abs"))
 
 
-def maximum(a, b):
+def maximum(input, other):
     """Elementwise max (``torch.maximum``)."""
-    return _binary(Maximum, a, b, "maximum")
+    return _binary(Maximum, input, other, "maximum")
 
 
-def minimum(a, b):
+def minimum(input, other):
     """Elementwise min (``torch.minimum``)."""
-    return _binary(Minimum, a, b, "minimum")
+    return _binary(Minimum, input, other, "minimum")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp
@@ -699,9 +702,10 @@ def _float_or_any(x, name):
 clip = clamp
 
 
-def where(condition, a=None, b=None):
-    """``a`` where ``condition`` else ``b`` (``torch.where``); condition is a bool tensor or array.
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` else ``other`` (``torch.where``); condition is a bool tensor or array.
     ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    a, b = input, other
     if a is None and b is None:
         from .selection import nonzero
 

@@ -41,9 +41,9 @@ class MatMul(Op):
         return ga, gb
 
 
-def matmul(a, b):
+def matmul(input, other):
     """Matrix product with broadcasting batch dims (``torch.matmul``, the ``@`` operator)."""
-    a, b = as_operand(a, "matmul"), as_operand(b, "matmul")
+    a, b = as_operand(input, "matmul"), as_operand(other, "matmul")
     if not isinstance(a, Tensor) or not isinstance(b, Tensor) or a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1-D tensors, got shapes "

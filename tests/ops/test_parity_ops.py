@@ -260,3 +260,13 @@ def test_mode_picks_the_smallest_most_frequent_value_and_its_last_position():
     values.sum().backward()
     assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
     assert x.mode(0, keepdim=True).indices.shape == (1, 4)
+
+
+def test_binary_ops_take_pytorchs_keyword_names():
+    x, y = mg.tensor([1.0, 2.0]), mg.tensor([3.0, 1.0])
+    assert mg.add(input=x, other=y, alpha=2).tolist() == [7.0, 4.0] and x.add(other=y).tolist() == [4.0, 3.0]
+    assert mg.sub(x, other=y).tolist() == [-2.0, 1.0] and mg.mul(x, other=y).tolist() == [3.0, 2.0]
+    assert mg.div(x, other=y, rounding_mode="floor").tolist() == [0.0, 2.0]
+    assert mg.pow(x, exponent=2).tolist() == [1.0, 4.0] and mg.matmul(input=x, other=y).item() == 5.0
+    assert mg.maximum(x, other=y).tolist() == [3.0, 2.0] and mg.minimum(input=x, other=y).tolist() == [1.0, 1.0]
+    assert mg.where(x > 1, input=x, other=y).tolist() == [3.0, 2.0]
