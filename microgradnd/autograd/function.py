@@ -163,6 +163,9 @@ class Node:
         """PyTorch's ``grad_fn.name()``: ``MulBackward0`` for a built-in op, ``MyFnBackward`` for a custom
         ``Function`` subclass ``MyFn``."""
         fn = self.fn
+        named = fn.torch_name  # an op whose PyTorch name is not its own (Linear -> AddmmBackward0)
+        if named is not None:
+            return named if isinstance(named, str) else named(self)
         return fn.__name__ + fn.backward_suffix
 
     @property
@@ -267,6 +270,7 @@ class Function:
     # Primitive ops (``Op``) compute on NumPy arrays; custom Functions compute on Tensors.
     array_level = False
     backward_suffix = "Backward"  # grad_fn.name(): PyTorch adds no number to a custom Function's
+    torch_name = None  # or a name / a function of the node, where PyTorch names the op differently
     # Which forward values backward reads; an in-place change of them before backward raises.
     # A custom Function reads only what it passed to ctx.save_for_backward (checked there).
     saves_inputs = False

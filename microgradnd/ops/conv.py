@@ -250,6 +250,8 @@ class Conv2d(Op):
     (im2col + one batched GEMM);  vjp: ∂x = conv2d_backward_input(g, w), ∂w = conv2d_backward_weight(g, x),
     ∂b = Σ_{n, i, j} g"""
 
+    torch_name = "ConvolutionBackward0"  # grad_fn.name() as PyTorch's
+
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         n = x.shape[0]
@@ -367,6 +369,8 @@ class MaxPool2d(Op):
     Like PyTorch, backward reads the input and the winners, not the output tensor, so the output may
     be changed in place afterwards (``F.max_pool2d(x, 2).relu_()``, a ``ReLU(inplace=True)`` after
     the pool) without invalidating the graph."""
+
+    torch_name = "MaxPool2DWithIndicesBackward0"  # grad_fn.name() as PyTorch's
 
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
@@ -531,6 +535,8 @@ def _window_arg(x, best, kernel, stride, padding, dilation):
 class AvgPool2d(Op):
     """out = Σ window / divisor (divisor: window area, or the count of real pixels when
     count_include_pad=False, or divisor_override);  vjp: g / divisor spread over each window"""
+
+    torch_name = "AvgPool2DBackward0"  # grad_fn.name() as PyTorch's
 
     saves_inputs = False
 

@@ -101,6 +101,12 @@ class Neg(Op):
 class Pow(Op):
     """out = a ** b;  d/da = b·a^(b-1) (0 where b == 0), d/db = out·ln a (0 where a == 0 and b >= 0), as PyTorch"""
 
+    # grad_fn.name() as PyTorch's: a number base (2 ** x: pow() makes it a 0-d constant), a tensor
+    # exponent, a number exponent
+    torch_name = staticmethod(lambda node: (
+        "PowBackward0" if not hasattr(node.inputs[1], "_data") else
+        "PowBackward2" if node.inputs[0].ndim == 0 and not node.needs_input_grad[0] else "PowBackward1"))
+
     # backward reads the inputs only (out is recomputed for d/db): an in-place change of the output,
     # (x ** 2).relu_(), leaves the gradient computable, as in PyTorch
 
@@ -282,6 +288,8 @@ class Clamp(Op):
     (bounds included), d/dlo = 1 where x < lo (and lo < hi), d/dhi = 1 where x > hi (or hi < lo),
     as PyTorch's clamp backward (the gradient is selected, so an inf upstream stays out of the 0s)"""
 
+    torch_name = "ClampBackward1"  # grad_fn.name() as PyTorch's
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         out = x
@@ -419,6 +427,8 @@ add_spec(OpSpec(name="fmod", arity=2, smooth=True, broadcast=False, values=_away
 @register("cast", arity=1, call=lambda x: Cast.apply(x, dtype=np.dtype(np.float64)))
 class Cast(Op):
     """out = x converted to ``dtype``; the gradient is converted back to x's dtype"""
+
+    torch_name = "ToCopyBackward0"  # grad_fn.name() as PyTorch's (.to(dtype))
 
     saves_inputs = False
 

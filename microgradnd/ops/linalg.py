@@ -16,6 +16,8 @@ from .util import Tensor, as_operand, inplace_method as _inplace
 class MatMul(Op):
     """out = a @ b;  d/da = g @ bᵀ, d/db = aᵀ @ g (1-D operands are promoted, batch dims summed back)"""
 
+    torch_name = staticmethod(lambda node: _matmul_torch_name(node.inputs[0].ndim, node.inputs[1].ndim))
+
     saves_inputs = CROSSED
 
     @staticmethod
@@ -39,6 +41,14 @@ class MatMul(Op):
         if need_b:
             gb = unbroadcast_to(a2.mT @ g2, b2.shape).reshape(b.shape)
         return ga, gb
+
+
+def _matmul_torch_name(ndim_a, ndim_b):
+    """PyTorch's grad_fn name for matmul, which picks mm / mv / dot / a batched product by the ranks."""
+    if ndim_a > 2 or ndim_b > 2:
+        return "UnsafeViewBackward0"
+    return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}.get((ndim_a, ndim_b),
+                                                                                     "SqueezeBackward4")
 
 
 def matmul(input, other):

@@ -26,6 +26,8 @@ class Linear(Op):
     """y = x Wᵀ + b with W (out, in), x (..., in);  dx = g W,  dW = gᵀ x (rows = all leading dims),
     db = Σ_rows g"""
 
+    torch_name = staticmethod(lambda node: _linear_torch_name(node.inputs[0].ndim, node.inputs[2] is not None))
+
     @staticmethod
     def forward(ctx, x, w, b=None):
         # w.T is a view: BLAS reads it transposed, no copy. np.dot goes to BLAS with less dispatch
@@ -54,6 +56,15 @@ class Linear(Op):
         if need_b:
             gb = Sum.apply(g2, dims=(0,), keepdim=False)
         return gx, gw, gb
+
+
+def _linear_torch_name(ndim, has_bias):
+    """PyTorch's grad_fn name for F.linear: addmm / mm for a batch of rows, else the view around it."""
+    if ndim == 2:
+        return "AddmmBackward0" if has_bias else "MmBackward0"
+    if ndim == 1 and not has_bias:
+        return "SqueezeBackward4"
+    return "ViewBackward0" if has_bias else "UnsafeViewBackward0"
 
 
 def linear(x, w, b=None):

@@ -229,6 +229,8 @@ class CrossEntropy(Op):
     ``target`` (keep shape, int64), ``weight`` and ``ignored`` (keep shape or None), ``dim`` and
     ``reduction`` are keyword arguments (see the section comment above)."""
 
+    torch_name = "NllLossBackward0"  # grad_fn.name() as PyTorch's (its cross-entropy ends in nll_loss)
+
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignored=None, dim=1, reduction="mean"):
         m = _max_reduce(x, axis=dim, keepdims=True)

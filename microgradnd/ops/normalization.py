@@ -32,6 +32,8 @@ def _bn_shapes(rng):
 class BatchNormTrain(Op):
     """y = γ·(x - μ)·σ⁻¹ + β with the batch's μ, σ (see the module doc for the backward formula)"""
 
+    torch_name = "NativeBatchNormBackward0"  # grad_fn.name() as PyTorch's
+
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, eps=1e-5):
         mean, invstd = _array_stats(x, dims, mean, invstd, eps)

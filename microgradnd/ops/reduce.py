@@ -47,6 +47,10 @@ def _expand_back(grad, x_shape, dims, keepdim):
 class Sum(Op):
     """out = Σ x over ``dims``;  d/dx = 1 (the gradient is broadcast back)"""
 
+    # grad_fn.name() as PyTorch's: SumBackward1 when reduced over dims, SumBackward0 over all
+    torch_name = staticmethod(lambda node: "SumBackward1" if node.kwargs.get("dims") not in (None, ()) and
+                              len(node.kwargs.get("dims")) < node.inputs[0].ndim else "SumBackward0")
+
     saves_inputs = False
 
     @staticmethod
@@ -158,6 +162,8 @@ class SelectAlongDim(Op):
 @register("logsumexp", arity=1, smooth=True, kwargs=lambda rng, shapes: _logsumexp_kwargs(rng, shapes))
 class LogSumExp(Op):
     """out = ln Σ eˣ over ``dims``, computed as m + ln Σ e^(x-m);  d/dx = softmax(x)"""
+
+    torch_name = "LogsumexpBackward0"  # grad_fn.name() as PyTorch's
 
     saves_output = True
 

@@ -20,6 +20,8 @@ from .util import Tensor, as_operand, constant, norm_dim
 class Reshape(Op):
     """out = x with a new shape (same elements in row-major order);  grad is reshaped back"""
 
+    torch_name = staticmethod(lambda node: _reshape_torch_name(node.inputs[0].shape, node.kwargs["shape"]))
+
     saves_inputs = False
 
     @staticmethod
@@ -37,6 +39,8 @@ class Reshape(Op):
                                                     for d in rng.permutation(len(shapes[0])))})
 class Permute(Op):
     """out = x with its axes reordered by ``dims``;  grad is permuted by the inverse order"""
+
+    torch_name = "PermuteBackward0"  # grad_fn.name() as PyTorch's permute / .T (t() and transpose differ)
 
     saves_inputs = False
 
@@ -98,6 +102,8 @@ class Cat(Op):
 class GetItem(Op):
     """out = x[index] (basic, advanced or boolean);  grad is scatter-added into zeros of x's shape"""
 
+    torch_name = staticmethod(lambda node: _getitem_torch_name(node.kwargs["index"]))
+
     saves_inputs = False
 
     @staticmethod
@@ -154,6 +160,28 @@ class IndexPut(Op):
             if isinstance(v, Tensor) and gv.shape != v.shape:
                 gv = _sum_to_shape(gv, v.shape)
         return gx, gv
+
+
+def _reshape_torch_name(before, after):
+    """PyTorch's grad_fn name for a reshape: unsqueeze / squeeze when only size-1 dims come or go."""
+    before, after = tuple(before), tuple(after)
+    if len(after) == len(before) + 1 and tuple(n for n in after if n != 1) == tuple(n for n in before if n != 1):
+        return "UnsqueezeBackward0"
+    if len(after) < len(before) and tuple(n for n in before if n != 1) == tuple(n for n in after if n != 1):
+        return "SqueezeBackward1" if len(before) - len(after) == 1 else "SqueezeBackward0"  # (one dim: squeeze(d))
+    return "ViewBackward0"
+
+
+def _getitem_torch_name(index):
+    """PyTorch's grad_fn name for indexing: an index tensor or mask, an integer, a new axis, slices."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))) for i in items):
+        return "IndexBackward0"
+    if any(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in items):
+        return "SelectBackward0"
+    if any(i is None for i in items):
+        return "UnsqueezeBackward0"
+    return "SliceBackward0"
 
 
 def _sum_to_shape(g, shape):

@@ -197,3 +197,22 @@ def test_graph_walk_matches_pytorch():
         out = ((a * b + a.exp()).tanh() - lib.sigmoid(b) / b).sum()
         names[lib.__name__] = _walk_names(out.grad_fn, [])
     assert names["microgradnd"] == names["torch"]
+
+
+def test_grad_fn_names_of_common_layers_and_ops_match_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def names(lib):
+        nn, F = lib.nn, lib.nn.functional
+        x = lib.ones(2, 3, requires_grad=True)
+        v = lib.ones(3, requires_grad=True)
+        lin, lin_nobias = nn.Linear(3, 2), nn.Linear(3, 2, bias=False)
+        cases = [lin(x), lin_nobias(x), lin(x.unsqueeze(0)), x @ x.T, x @ v, v @ v, x.sum(), x.sum(1),
+                 F.relu(x), F.log_softmax(x, 1), F.cross_entropy(x, lib.tensor([0, 1])), x.view(6),
+                 x.reshape(3, 2), x.flatten(), x.unsqueeze(0), x[0], x[1:], x[x > 0], x ** 2, 2 ** x, x ** x,
+                 x.clamp(0, 1), x.double(), x.logsumexp(1), x.permute(1, 0),
+                 nn.Conv2d(1, 1, 2)(x.view(1, 1, 2, 3)), F.max_pool2d(x.view(1, 1, 2, 3), 2),
+                 F.avg_pool2d(x.view(1, 1, 2, 3), 2), nn.BatchNorm1d(3)(x)]
+        return [c.grad_fn.name() for c in cases]
+
+    assert names(mg) == names(torch)
