@@ -94,7 +94,7 @@ class _Format:
         self.width = 1
         values = shown.reshape(-1)
         if self.kind != "f":
-            self.width = max((len(self._plain(v)) for v in values.tolist()), default=1)
+            self.width = max((len(str(v)) for v in values.tolist()), default=1)
             return
         finite = values[np.isfinite(values)]
         nonzero = finite[finite != 0].astype(np.float64)
@@ -108,9 +108,6 @@ class _Format:
         if nonzero.size:
             self.width = max(len(self._number(v)) for v in nonzero.tolist())
 
-    def _plain(self, value):
-        return str(value)
-
     def _number(self, value):
         if self.sci:
             return f"{value:.{self.precision}e}"
@@ -120,7 +117,7 @@ class _Format:
         return f"{value:.{self.precision}f}"
 
     def __call__(self, value):
-        text = self._number(value) if self.kind == "f" else self._plain(value)
+        text = self._number(value) if self.kind == "f" else str(value)
         return text.rjust(self.width)
 
 

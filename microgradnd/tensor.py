@@ -652,12 +652,11 @@ class Tensor:
         goes up, as PyTorch's in-place view ops do; recorded when a graph is (the op reads the tensor
         as it was, through ``old``)."""
         self._check_inplace(name)
-        old = Tensor._make(self._data, self.grad_fn)
-        old._vc = [self._vc[0]]
+        old = self._as_it_was()
         new = fn(old)
         if new is old:
             return self
-        _own_vc(self)[0] += 1
+        bump_version(self)
         if new.grad_fn is not None:
             self._note_replaced_grad_fn()
             self.grad_fn, self._rg = new.grad_fn, True
@@ -668,9 +667,7 @@ class Tensor:
         """Replace this tensor's value by ``fn(self)``: in the buffer when no graph is recorded (under
         ``no_grad``, or when nothing involved requires grad), else recorded like ``+=``."""
         self._check_inplace(name)
-        since = _next_seq()
-        old = Tensor._make(self._data, self.grad_fn)
-        old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
+        since, old = _next_seq(), self._as_it_was()
         result = fn(old)
         if _dt._category(result.dtype) > _dt._category(self._data.dtype):
             raise RuntimeError(
@@ -747,9 +744,7 @@ class Tensor:
         # Recorded in-place on a non-leaf: compute out of place and move the result into this
         # object, so the graph sees `self` as the op's output (what PyTorch's in-place ops do).
         # The old value stays alive in `old` for the backward of the ops that consumed it.
-        since = _next_seq()
-        old = Tensor._make(self._data, self.grad_fn)
-        old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
+        since, old = _next_seq(), self._as_it_was()
         result = getattr(_ops, name[:-1])(old, other)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)  # float32 += float64 stays float32, as in PyTorch
@@ -775,8 +770,7 @@ class Tensor:
         view_of = self._view_base()  # (base, view op, its kwargs) or None; a leaf base raises
         if view_of is not None:
             base = view_of[0]
-            old_base = Tensor._make(base._data.copy(), base.grad_fn)  # before the write below
-            old_base._vc = [base._vc[0]]
+            old_base = base._as_it_was(copy=True)  # before the write below
         if old is not None and old._data is self._data and _read_by_new_nodes(old, result, since):
             old._data = old._data.copy()
         vc = _own_vc(self)
@@ -797,6 +791,14 @@ class Tensor:
         else:
             for view, fn, kwargs in self._live_views():
                 view._replay_view(self, fn, kwargs)
+
+    def _as_it_was(self, copy=False):
+        """This tensor's value and producer now, as the operand of a recorded in-place op (or, with
+        ``copy``, kept apart from later writes). It has its own version counter: the bump that the
+        in-place op makes is for the earlier readers of this tensor, not for this operand."""
+        old = Tensor._make(self._data.copy() if copy else self._data, self.grad_fn)
+        old._vc = [self._vc[0]]
+        return old
 
     def _note_replaced_grad_fn(self):
         """Keep ``grad_fn`` for the nodes recorded so far before it is replaced: they read this
@@ -863,9 +865,7 @@ class Tensor:
             self._rg or (isinstance(value, Tensor) and value._rg)
         )
         if needs_graph:
-            since = _next_seq()
-            old = Tensor._make(self._data, self.grad_fn)
-            old._vc = [self._vc[0]]  # its own counter: the bump below is for earlier readers of self
+            since, old = _next_seq(), self._as_it_was()
             result = _ops.index_put(old, _ops.unwrap_index(index), value)
             self._rebind(result, old, since)
             return

@@ -755,9 +755,10 @@ def _quantile(x, q, dim, keepdim, interpolation, name, ignore_nan):
     low = np.clip(np.floor(rank), 0, n - 1).astype(np.int64)
     high = np.clip(np.ceil(rank), 0, n - 1).astype(np.int64)
     if interpolation in ("lower", "higher", "nearest"):
-        index = {"lower": low, "higher": high}.get(interpolation)
-        if index is None:
+        if interpolation == "nearest":
             index = np.clip(np.round(rank), 0, n - 1).astype(np.int64)  # half to even, as PyTorch
+        else:
+            index = low if interpolation == "lower" else high
         result = gather(last, -1, Tensor._make(index, None))
     else:
         v_low = gather(last, -1, Tensor._make(low, None))
